@@ -107,6 +107,7 @@ def test_range_get_whole_resume(api, stored_blob):
     assert data[:half] + r.body == data
 
 
+@distribution_deviation("its 416 says Content-Length: <blob size> but sends a 33-byte text body")
 def test_range_get_unsatisfiable_is_416(api, stored_blob):
     repo, data, digest = stored_blob
     r = api.get(f"/v2/{repo}/blobs/{digest}", headers={"Range": f"bytes={len(data) + 10}-"})
@@ -116,6 +117,7 @@ def test_range_get_unsatisfiable_is_416(api, stored_blob):
     assert r.header("Content-Range") == f"bytes */{len(data)}", str(r)
 
 
+@distribution_deviation("its 416 says Content-Length: <blob size> but sends a 33-byte text body")
 def test_range_get_start_at_size_is_416(api, stored_blob):
     repo, data, digest = stored_blob
     r = api.get(f"/v2/{repo}/blobs/{digest}", headers={"Range": f"bytes={len(data)}-{len(data) + 5}"})
@@ -166,8 +168,10 @@ INVALID_DIGESTS = [
     pytest.param("sha256:" + "A" * 64, id="sha256-uppercase-hex"),
     pytest.param("sha256:" + "g" * 64, id="non-hex"),
     pytest.param("sha512:" + "a" * 64, id="sha512-short"),
-    pytest.param("sha256-" + "a" * 64, id="no-colon"),
-    pytest.param("SHA256:" + "a" * 64, id="uppercase-algorithm"),
+    pytest.param("sha256-" + "a" * 64, id="no-colon",
+                 marks=distribution_deviation('router 404 "404 page not found" (text)')),
+    pytest.param("SHA256:" + "a" * 64, id="uppercase-algorithm",
+                 marks=distribution_deviation('router 404 "404 page not found" (text)')),
 ]
 
 

@@ -59,6 +59,7 @@ def _prefix():
     return f"conf{token()}"
 
 
+@distribution_deviation('router 404 "404 page not found" (text); 500 UNKNOWN for names over 255')
 @pytest.mark.parametrize("make", GRAMMAR_INVALID)
 def test_invalid_name_upload_is_400_name_invalid(api, make):
     name = make(_prefix())
@@ -66,6 +67,7 @@ def test_invalid_name_upload_is_400_name_invalid(api, make):
     assert_error(r, 400, "NAME_INVALID")
 
 
+@distribution_deviation('router 404 "404 page not found" (text); 500 UNKNOWN for names over 255')
 @pytest.mark.parametrize("make", GRAMMAR_INVALID)
 def test_invalid_name_manifest_put_is_400_name_invalid(api, make):
     name = make(_prefix())
@@ -74,6 +76,7 @@ def test_invalid_name_manifest_put_is_400_name_invalid(api, make):
     assert_error(r, 400, "NAME_INVALID")
 
 
+@distribution_deviation('router 404 "404 page not found" (text); 500 UNKNOWN for names over 255')
 @pytest.mark.parametrize("make", GRAMMAR_INVALID)
 def test_invalid_name_reads_are_400_name_invalid(api, make):
     name = make(_prefix())
@@ -82,6 +85,7 @@ def test_invalid_name_reads_are_400_name_invalid(api, make):
     assert_error(api.get(f"/v2/{name}/tags/list"), 400, "NAME_INVALID")
 
 
+@distribution_deviation('301 redirect to the cleaned path')
 @pytest.mark.parametrize("make", STRUCTURE_INVALID)
 def test_malformed_path_name_is_refused(api, make):
     name = make(_prefix())
@@ -95,6 +99,7 @@ def test_malformed_path_name_is_refused(api, make):
             assert_error(r, 400, "NAME_INVALID")
 
 
+@distribution_deviation('301 redirect to the cleaned path')
 def test_dot_dot_does_not_reach_other_repository(api):
     # /v2/<p>/x/../y/... must not act on <p>/y.
     p = _prefix()
@@ -170,6 +175,7 @@ BAD_TAGS = [
 ]
 
 
+@distribution_deviation('router 404 "404 page not found" (text)')
 @pytest.mark.parametrize("tag", BAD_TAGS)
 def test_bad_tag_put_is_400(api, api_repo, tag):
     image = make_image()
@@ -178,6 +184,7 @@ def test_bad_tag_put_is_400(api, api_repo, tag):
     assert_error(r, 400, "NAME_INVALID", "TAG_INVALID")
 
 
+@distribution_deviation('router 404 without an OCI error body')
 @pytest.mark.parametrize("tag", BAD_TAGS)
 def test_bad_tag_get_is_400_or_404(api, api_repo, tag):
     api.push_image(api_repo, make_image(), ref="ok")

@@ -61,6 +61,7 @@ def _subject(api, repo, ref="image"):
     return image
 
 
+@distribution_deviation("no referrers API (404), no OCI-Subject header")
 def test_put_with_subject_returns_oci_subject(api, api_repo):
     subject = _subject(api, api_repo)
     art = make_artifact(SBOM, subject=subject.descriptor())
@@ -80,6 +81,7 @@ def test_put_without_subject_has_no_oci_subject(api, api_repo):
     assert r.header("OCI-Subject") is None, str(r)
 
 
+@distribution_deviation("no referrers API (404), no OCI-Subject header")
 def test_referrers_lists_artifacts_with_type_and_annotations(api, api_repo):
     subject = _subject(api, api_repo)
     sbom = make_artifact(SBOM, subject=subject.descriptor(),
@@ -113,6 +115,7 @@ def test_referrers_lists_artifacts_with_type_and_annotations(api, api_repo):
     _assert_descriptor(got[img_ref.digest], img_ref, OCI_CONFIG)
 
 
+@distribution_deviation("no referrers API (404), no OCI-Subject header")
 def test_referrers_artifact_type_filter(api, api_repo):
     subject = _subject(api, api_repo)
     sbom1 = make_artifact(SBOM, subject=subject.descriptor())
@@ -132,6 +135,7 @@ def test_referrers_artifact_type_filter(api, api_repo):
     assert descs == []
 
 
+@distribution_deviation("no referrers API (404), no OCI-Subject header")
 def test_referrers_unfiltered_has_no_filters_header(api, api_repo):
     subject = _subject(api, api_repo)
     api.push_image(api_repo, make_artifact(SBOM, subject=subject.descriptor()))
@@ -139,6 +143,7 @@ def test_referrers_unfiltered_has_no_filters_header(api, api_repo):
     assert r.header("OCI-Filters-Applied") is None, str(r)
 
 
+@distribution_deviation("no referrers API (404), no OCI-Subject header")
 def test_referrers_of_unknown_subject_is_empty_200(api, api_repo):
     api.push_image(api_repo, make_image(), ref="t")
     # "MUST return a 200 OK ... MUST NOT return a 404"; no referrers: empty list.
@@ -146,12 +151,14 @@ def test_referrers_of_unknown_subject_is_empty_200(api, api_repo):
     assert doc["manifests"] == []
 
 
+@distribution_deviation("no referrers API (404), no OCI-Subject header")
 def test_referrers_of_subject_without_referrers_is_empty(api, api_repo):
     subject = _subject(api, api_repo)
     _, doc = _referrers(api, api_repo, subject.digest)
     assert doc["manifests"] == []
 
 
+@distribution_deviation("no referrers API (404), no OCI-Subject header")
 def test_referrers_pushed_before_subject(api, api_repo):
     # "A registry MUST accept a manifest that includes a subject field referencing
     # another manifest that does not yet exist in the repository."
@@ -166,6 +173,7 @@ def test_referrers_pushed_before_subject(api, api_repo):
     assert set(_by_digest(descs)) == {art.digest}
 
 
+@distribution_deviation("no referrers API (404), no OCI-Subject header")
 def test_referrers_of_index_subject(api, api_repo):
     index = make_index([make_image(), make_image()])
     api.push_image(api_repo, index, ref="multi")
@@ -176,6 +184,7 @@ def test_referrers_of_index_subject(api, api_repo):
     assert set(_by_digest(descs)) == {art.digest}
 
 
+@distribution_deviation("no referrers API (404), no OCI-Subject header")
 def test_referrers_are_scoped_to_the_repository(api, api_repo):
     subject = make_image()
     api.push_image(api_repo, subject, ref="image")
@@ -187,6 +196,7 @@ def test_referrers_are_scoped_to_the_repository(api, api_repo):
     assert descs == [], "referrer of another repository listed"
 
 
+@distribution_deviation("no referrers API (404), no OCI-Subject header")
 def test_deleted_referrer_disappears(api, api_repo):
     subject = _subject(api, api_repo)
     keep = make_artifact(SBOM, subject=subject.descriptor())
@@ -198,6 +208,7 @@ def test_deleted_referrer_disappears(api, api_repo):
     assert set(_by_digest(descs)) == {keep.digest}
 
 
+@distribution_deviation("no referrers API (404), no OCI-Subject header")
 def test_tagged_referrer_listed_once(api, api_repo):
     subject = _subject(api, api_repo)
     art = make_artifact(SBOM, subject=subject.descriptor())
@@ -215,6 +226,7 @@ def test_referrer_subject_with_missing_blobs_still_validated(api, api_repo):
     assert_error(r, 400, "MANIFEST_BLOB_UNKNOWN")
 
 
+@distribution_deviation("no referrers API (404), no OCI-Subject header")
 @pytest.mark.parametrize("bad", ["sha256:" + "a" * 63, "sha256:xyz", "notadigest"])
 def test_referrers_invalid_digest_is_400(api, api_repo, bad):
     # "If the request is invalid, such as a <digest> with an invalid syntax, a
@@ -225,6 +237,7 @@ def test_referrers_invalid_digest_is_400(api, api_repo, bad):
     assert_error(r, 400, "DIGEST_INVALID", "MANIFEST_INVALID", "NAME_INVALID")
 
 
+@distribution_deviation("no referrers API (404), no OCI-Subject header")
 def test_referrers_many_referrers_all_listed(api, api_repo):
     subject = _subject(api, api_repo)
     arts = [make_artifact(SBOM, subject=subject.descriptor()) for _ in range(12)]

@@ -89,6 +89,7 @@ def test_monolithic_post_then_put(api, api_repo):
     assert_location_path(r, f"/v2/{api_repo}/blobs/{sha256(data)}")
 
 
+@distribution_deviation("no single-POST upload (202 + Location)")
 def test_monolithic_single_post_with_digest(api, api_repo):
     # Spec: registries MAY support a single POST ?digest=; Portcullis does (201).
     data = random_bytes(2048)
@@ -131,6 +132,7 @@ def test_zero_length_blob_post_then_put(api, api_repo):
     assert h.header("Content-Length") == "0", str(h)
 
 
+@distribution_deviation("no single-POST upload (202 + Location)")
 def test_zero_length_blob_single_post(api, api_repo):
     r = api.post(f"/v2/{api_repo}/blobs/uploads/?digest={EMPTY_SHA256}", body=b"",
                  headers={"Content-Type": "application/octet-stream"})
@@ -238,6 +240,7 @@ def test_streamed_patches_append(api, api_repo):
     _assert_blob_created(api, r, api_repo, data)
 
 
+@distribution_deviation("PATCH ignores Content-Range (appends, 202)")
 def test_out_of_order_first_chunk_is_416(api, api_repo):
     data = random_bytes(2000)
     r = api.start_upload(api_repo)
@@ -247,6 +250,7 @@ def test_out_of_order_first_chunk_is_416(api, api_repo):
     assert_status(r, 416)
 
 
+@distribution_deviation("PATCH ignores Content-Range (appends, 202)")
 def test_out_of_order_chunk_416_then_resume(api, api_repo):
     data = random_bytes(3000)
     r = api.start_upload(api_repo)
@@ -275,6 +279,7 @@ def test_out_of_order_chunk_416_then_resume(api, api_repo):
     _assert_blob_created(api, r, api_repo, data)
 
 
+@distribution_deviation("PATCH ignores Content-Range (appends, 202)")
 def test_patch_content_range_length_mismatch_is_rejected(api, api_repo):
     # Content-Range says 100 bytes, the body has 50: the chunk cannot be accepted.
     data = random_bytes(50)
@@ -311,6 +316,7 @@ def test_upload_status_of_new_session(api, api_repo):
     assert st.header("Range") == "0-0", str(st)
 
 
+@distribution_deviation("404 BLOB_UPLOAD_INVALID (no _state) instead of BLOB_UPLOAD_UNKNOWN")
 def test_upload_status_unknown_session_is_404(api, api_repo):
     api.upload_blob(api_repo, random_bytes(10))
     r = api.get(f"/v2/{api_repo}/blobs/uploads/{token(16)}")
@@ -468,6 +474,7 @@ def test_mount_from_unknown_repository_is_202(api):
     assert _location(r)
 
 
+@distribution_deviation("mount without from= starts an upload (202)")
 def test_mount_without_from_known_blob_201(api, api_repo):
     # Spec: "The registry MAY treat the from parameter as optional, and it MAY
     # cross-mount the blob if it can be found." Portcullis does.
