@@ -1,0 +1,13 @@
+// The one place an Error becomes an HTTP answer: status code and the
+// Distribution error body {"errors":[{"code","message","detail"}]}.
+#pragma once
+#include "core/error.h"
+#include "http/exchange.h"
+
+namespace portcullis::registry {
+
+unsigned http_status(core::ErrorCode code);
+http::Response error_response(const core::Error& error);
+http::Response error_response(core::ErrorCode code, std::string message);
+
+}  // namespace portcullis::registry

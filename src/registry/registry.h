@@ -1,0 +1,99 @@
+// Registry: the OCI Distribution 1.1 API (/v2/) over a BlobStore and a
+// MetaStore. One handler per resource (blobs.cpp, uploads.cpp,
+// manifests.cpp, listing.cpp); access decisions in access.cpp; every error
+// leaves through errors.cpp.
+//
+// Projects: the first component of a repository name is its project; a
+// one-component name belongs to the public project "library". A project is
+// created on the first push by an account allowed to create projects;
+// projects created so are private.
+#pragma once
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "auth/authenticator.h"
+#include "http/exchange.h"
+#include "meta/meta_store.h"
+#include "registry/manifest_cache.h"
+#include "registry/route.h"
+#include "storage/blob_store.h"
+
+namespace portcullis::registry {
+
+struct RegistryOptions {
+  std::string realm = "portcullis";
+  std::size_t manifest_cache_bytes = 64 * 1024 * 1024;
+  std::size_t max_open_uploads = 1024;
+};
+
+class Registry {
+ public:
+  Registry(RegistryOptions options, storage::BlobStore& blobs, meta::MetaStore& meta, auth::Authenticator& auth);
+  ~Registry();
+
+  // Answers one request under /v2/.
+  http::Task<void> handle(http::Exchange& ex);
+
+  // Makes sure the public project "library" exists (called at start-up).
+  core::Result<void> bootstrap();
+
+ private:
+  // What a request may do to one repository, resolved once per request.
+  struct Target {
+    std::string name;
+    std::optional<meta::Project> project;
+    std::optional<meta::Repository> repository;
+  };
+  struct UploadSession;
+
+  http::Task<void> handle_base(http::Exchange& ex, const auth::Principal* who);
+  http::Task<void> handle_catalog(http::Exchange& ex, const auth::Principal* who);
+  http::Task<void> handle_tags(http::Exchange& ex, const auth::Principal* who, const Target& t);
+  http::Task<void> handle_referrers(http::Exchange& ex, const Route& route, const Target& t);
+  http::Task<void> handle_blob(http::Exchange& ex, const Route& route, const auth::Principal* who, const Target& t);
+  http::Task<void> handle_upload(http::Exchange& ex, const Route& route, const auth::Principal* who, Target& t);
+  http::Task<void> handle_manifest(http::Exchange& ex, const Route& route, const auth::Principal* who, Target& t);
+
+  http::Task<void> start_upload(http::Exchange& ex, const auth::Principal* who, const Target& t);
+  http::Task<void> patch_upload(http::Exchange& ex, const std::string& id, const Target& t);
+  http::Task<void> finish_upload(http::Exchange& ex, const std::string& id, const Target& t);
+  http::Task<void> upload_status(http::Exchange& ex, const std::string& id, const Target& t, unsigned status);
+  http::Task<void> cancel_upload(http::Exchange& ex, const std::string& id, const Target& t);
+
+  http::Task<void> get_manifest(http::Exchange& ex, const Route& route, const Target& t);
+  http::Task<void> put_manifest(http::Exchange& ex, const Route& route, const Target& t);
+  http::Task<void> delete_manifest(http::Exchange& ex, const Route& route, const Target& t);
+
+  // Access: loads project and repository and checks `action`; on refusal
+  // returns the error to send (401 for anonymous, 403/404 otherwise).
+  std::optional<core::Error> authorize(const auth::Principal* who, auth::Action action, Target& t);
+  // Creates the project (if allowed) and the repository for a write.
+  core::Result<meta::Repository> repository_for_write(const auth::Principal* who, Target& t);
+
+  http::Task<void> send_error(http::Exchange& ex, const core::Error& e);
+  http::Response unauthorized(const std::string& message) const;
+  void add_common_headers(http::Response& r) const;
+
+  // Upload sessions open in this process (file descriptor + running hash).
+  std::shared_ptr<UploadSession> open_session(const std::string& id, bool create);
+  void close_session(const std::string& id);
+  core::Result<void> link_sealed(std::int64_t repository_id, std::unique_ptr<storage::Upload> upload,
+                                 const core::Digest& digest, std::uint64_t size);
+
+  std::string new_upload_id();
+
+  RegistryOptions options_;
+  storage::BlobStore& blobs_;
+  meta::MetaStore& meta_;
+  auth::Authenticator& auth_;
+  ManifestCache manifests_;
+  std::mutex sessions_mu_;
+  std::unordered_map<std::string, std::shared_ptr<UploadSession>> sessions_;
+};
+
+}  // namespace portcullis::registry

@@ -1,0 +1,366 @@
+// Blob uploads: POST (start, monolithic with ?digest=, cross-repository
+// mount), PATCH (chunks), PUT (finish), GET (status), DELETE (cancel) of
+// /v2/<name>/blobs/uploads/[<id>].
+//
+// An upload's state is its file in storage: the bytes so far. This process
+// keeps the open file and a running hash for uploads it serves; another
+// process (or this one after a restart) resumes from the file alone.
+#include <charconv>
+
+#include <spdlog/spdlog.h>
+
+#include "core/reference.h"
+#include "registry/errors.h"
+#include "registry/registry.h"
+
+namespace portcullis::registry {
+
+using core::ErrorCode;
+using core::make_error;
+using http::bhttp::verb;
+
+struct Registry::UploadSession {
+  std::string id;
+  std::atomic<bool> busy{false};
+  std::unique_ptr<storage::Upload> upload;
+};
+
+namespace {
+
+bool valid_upload_id(std::string_view id) {
+  if (id.size() != 32) return false;
+  for (char c : id)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
+std::string range_value(std::uint64_t size) { return "0-" + std::to_string(size ? size - 1 : 0); }
+
+// "start-end" (inclusive), optionally prefixed by "bytes ".
+bool parse_content_range(std::string_view h, std::uint64_t& start, std::uint64_t& end) {
+  if (h.substr(0, 6) == "bytes ") h.remove_prefix(6);
+  auto dash = h.find('-');
+  if (dash == std::string_view::npos) return false;
+  auto a = h.substr(0, dash), b = h.substr(dash + 1);
+  auto slash = b.find('/');
+  if (slash != std::string_view::npos) b = b.substr(0, slash);
+  auto [pa, ea] = std::from_chars(a.data(), a.data() + a.size(), start);
+  auto [pb, eb] = std::from_chars(b.data(), b.data() + b.size(), end);
+  return ea == std::errc() && eb == std::errc() && pa == a.data() + a.size() && pb == b.data() + b.size() &&
+         !a.empty() && !b.empty() && end >= start;
+}
+
+// Marks a session busy for the life of one request.
+class BusyGuard {
+ public:
+  explicit BusyGuard(std::atomic<bool>& flag) : flag_(flag), owned_(!flag.exchange(true)) {}
+  ~BusyGuard() {
+    if (owned_) flag_ = false;
+  }
+  bool owned() const { return owned_; }
+
+ private:
+  std::atomic<bool>& flag_;
+  bool owned_;
+};
+
+}  // namespace
+
+std::shared_ptr<Registry::UploadSession> Registry::open_session(const std::string& id, bool create) {
+  {
+    std::lock_guard lock(sessions_mu_);
+    auto it = sessions_.find(id);
+    if (it != sessions_.end()) return it->second;
+  }
+  auto opened = create ? blobs_.create_upload(id) : blobs_.resume_upload(id);
+  if (!opened) return nullptr;
+  auto s = std::make_shared<UploadSession>();
+  s->id = id;
+  s->upload = std::move(*opened);
+  std::lock_guard lock(sessions_mu_);
+  auto [it, inserted] = sessions_.emplace(id, s);
+  if (!inserted) return it->second;
+  // Bound the number of open files: idle sessions can be reopened from disk.
+  if (sessions_.size() > options_.max_open_uploads) {
+    for (auto i = sessions_.begin(); i != sessions_.end(); ++i) {
+      if (i->first != id && !i->second->busy) {
+        sessions_.erase(i);
+        break;
+      }
+    }
+  }
+  return s;
+}
+
+void Registry::close_session(const std::string& id) {
+  std::lock_guard lock(sessions_mu_);
+  sessions_.erase(id);
+}
+
+core::Result<void> Registry::link_sealed(std::int64_t repository_id, std::unique_ptr<storage::Upload> upload,
+                                         const core::Digest& digest, std::uint64_t size) {
+  // The file moves into place inside the metadata transaction, so gc can
+  // never see the blob half-recorded.
+  return meta_.link_blob(repository_id, digest.str(), static_cast<std::int64_t>(size),
+                         [&]() -> core::Result<void> { return blobs_.place(std::move(upload), digest); });
+}
+
+http::Task<void> Registry::handle_upload(http::Exchange& ex, const Route& route, const auth::Principal* who,
+                                         Target& t) {
+  auto method = ex.method();
+  if (route.reference.empty()) {
+    if (method != verb::post) {
+      co_await send_error(ex, make_error(ErrorCode::Unsupported, "method not allowed"));
+      co_return;
+    }
+    co_await start_upload(ex, who, t);
+    co_return;
+  }
+  const std::string& id = route.reference;
+  if (!valid_upload_id(id)) {
+    co_await send_error(ex, make_error(ErrorCode::BlobUploadUnknown, "blob upload unknown to registry"));
+    co_return;
+  }
+  if (method != verb::get) {
+    auto repo = repository_for_write(who, t);
+    if (!repo) {
+      co_await send_error(ex, repo.error());
+      co_return;
+    }
+  }
+  switch (method) {
+    case verb::patch: co_await patch_upload(ex, id, t); break;
+    case verb::put: co_await finish_upload(ex, id, t); break;
+    case verb::get: co_await upload_status(ex, id, t, 204); break;
+    case verb::delete_: co_await cancel_upload(ex, id, t); break;
+    default: co_await send_error(ex, make_error(ErrorCode::Unsupported, "method not allowed"));
+  }
+}
+
+http::Task<void> Registry::start_upload(http::Exchange& ex, const auth::Principal* who, const Target& target) {
+  Target t = target;
+  auto repo = repository_for_write(who, t);
+  if (!repo) {
+    co_await send_error(ex, repo.error());
+    co_return;
+  }
+  auto blob_created = [&](const core::Digest& d) {
+    http::Response r;
+    r.status = 201;
+    r.header("Location", "/v2/" + t.name + "/blobs/" + d.str());
+    r.header("Docker-Content-Digest", d.str());
+    add_common_headers(r);
+    return r;
+  };
+
+  // Cross-repository mount: from the named repository if the caller may read
+  // it, else (no `from`) from any repository that holds the blob.
+  if (auto mount = ex.query("mount")) {
+    auto d = core::Digest::parse(*mount);
+    if (d) {
+      std::optional<std::int64_t> size;
+      if (auto from = ex.query("from")) {
+        Target source;
+        source.name = *from;
+        if (!authorize(who, auth::Action::Pull, source) && source.repository) {
+          auto linked = meta_.repository_blob(source.repository->id, d->str());
+          if (linked) size = *linked;
+        }
+      } else {
+        auto known = meta_.known_blob(d->str());
+        if (known) size = *known;
+      }
+      if (size && blobs_.stat(*d)) {
+        auto linked = meta_.link_blob(repo->id, d->str(), *size, nullptr);
+        if (linked) {
+          co_await ex.send(blob_created(*d));
+          co_return;
+        }
+      }
+    }
+    // Not mountable: an ordinary upload session follows (202).
+  }
+
+  std::string id = new_upload_id();
+  if (auto digest_q = ex.query("digest")) {
+    // Monolithic upload in a single POST.
+    auto d = core::Digest::parse(*digest_q);
+    if (!d) {
+      co_await send_error(ex, d.error());
+      co_return;
+    }
+    auto up = blobs_.create_upload(id);
+    if (!up) {
+      co_await send_error(ex, up.error());
+      co_return;
+    }
+    auto& upload = *up;
+    auto n = co_await ex.stream_body([&](const char* p, std::size_t len) { return upload->append(p, len); });
+    if (n) {
+      auto sealed = blobs_.seal_upload(*upload, *d);
+      if (sealed) {
+        auto linked = link_sealed(repo->id, std::move(upload), *d, sealed->size);
+        if (linked) {
+          co_await ex.send(blob_created(*d));
+          co_return;
+        }
+        co_await send_error(ex, linked.error());
+        co_return;
+      }
+      n = sealed.error();
+    }
+    (void)blobs_.remove_upload(id);
+    co_await send_error(ex, n.error());
+    co_return;
+  }
+
+  auto s = open_session(id, true);
+  if (!s) {
+    co_await send_error(ex, make_error(ErrorCode::Io, "cannot create upload"));
+    co_return;
+  }
+  http::Response r;
+  r.status = 202;
+  r.header("Location", "/v2/" + t.name + "/blobs/uploads/" + id);
+  r.header("Range", "0-0");
+  r.header("Docker-Upload-UUID", id);
+  add_common_headers(r);
+  co_await ex.send(std::move(r));
+}
+
+http::Task<void> Registry::upload_status(http::Exchange& ex, const std::string& id, const Target& t, unsigned status) {
+  auto s = open_session(id, false);
+  if (!s) {
+    co_await send_error(ex, make_error(ErrorCode::BlobUploadUnknown, "blob upload unknown to registry"));
+    co_return;
+  }
+  http::Response r;
+  r.status = status;
+  r.header("Location", "/v2/" + t.name + "/blobs/uploads/" + id);
+  r.header("Range", range_value(s->upload->size()));
+  r.header("Docker-Upload-UUID", id);
+  add_common_headers(r);
+  co_await ex.send(std::move(r));
+}
+
+http::Task<void> Registry::patch_upload(http::Exchange& ex, const std::string& id, const Target& t) {
+  auto s = open_session(id, false);
+  if (!s) {
+    co_await send_error(ex, make_error(ErrorCode::BlobUploadUnknown, "blob upload unknown to registry"));
+    co_return;
+  }
+  BusyGuard busy(s->busy);
+  if (!busy.owned()) {
+    co_await send_error(ex, make_error(ErrorCode::BlobUploadInvalid, "another request is writing to this upload"));
+    co_return;
+  }
+  auto cr = ex.header("Content-Range");
+  if (!cr.empty()) {
+    std::uint64_t start = 0, end = 0;
+    if (!parse_content_range(cr, start, end) || start != s->upload->size()) {
+      auto r = error_response(ErrorCode::RangeInvalid,
+                              "chunk does not continue the upload: it holds " + std::to_string(s->upload->size()) + " bytes");
+      r.header("Location", "/v2/" + t.name + "/blobs/uploads/" + id);
+      r.header("Range", range_value(s->upload->size()));
+      r.header("Docker-Upload-UUID", id);
+      add_common_headers(r);
+      co_await ex.send(std::move(r));
+      co_return;
+    }
+    auto len = ex.content_length();
+    if (len && *len != end - start + 1) {
+      co_await send_error(ex, make_error(ErrorCode::RangeInvalid, "Content-Range does not match Content-Length"));
+      co_return;
+    }
+  }
+  auto& upload = s->upload;
+  auto n = co_await ex.stream_body([&](const char* p, std::size_t len) { return upload->append(p, len); });
+  if (!n) {
+    co_await send_error(ex, n.error());
+    co_return;
+  }
+  co_await upload_status(ex, id, t, 202);
+}
+
+http::Task<void> Registry::finish_upload(http::Exchange& ex, const std::string& id, const Target& t) {
+  auto digest_q = ex.query("digest");
+  if (!digest_q) {
+    co_await send_error(ex, make_error(ErrorCode::DigestInvalid, "the digest query parameter is required to finish an upload"));
+    co_return;
+  }
+  auto d = core::Digest::parse(*digest_q);
+  if (!d) {
+    co_await send_error(ex, d.error());
+    co_return;
+  }
+  auto s = open_session(id, false);
+  if (!s) {
+    co_await send_error(ex, make_error(ErrorCode::BlobUploadUnknown, "blob upload unknown to registry"));
+    co_return;
+  }
+  BusyGuard busy(s->busy);
+  if (!busy.owned()) {
+    co_await send_error(ex, make_error(ErrorCode::BlobUploadInvalid, "another request is writing to this upload"));
+    co_return;
+  }
+  auto& upload = s->upload;
+  if (ex.has_body()) {
+    auto cr = ex.header("Content-Range");
+    std::uint64_t start = 0, end = 0;
+    if (!cr.empty() && (!parse_content_range(cr, start, end) || start != upload->size())) {
+      auto r = error_response(ErrorCode::RangeInvalid, "chunk does not continue the upload");
+      r.header("Location", "/v2/" + t.name + "/blobs/uploads/" + id);
+      r.header("Range", range_value(upload->size()));
+      add_common_headers(r);
+      co_await ex.send(std::move(r));
+      co_return;
+    }
+    auto n = co_await ex.stream_body([&](const char* p, std::size_t len) { return upload->append(p, len); });
+    if (!n) {
+      co_await send_error(ex, n.error());
+      co_return;
+    }
+  }
+  auto sealed = blobs_.seal_upload(*upload, *d);
+  if (!sealed) {
+    // A mismatch ends the session: its bytes can never become this blob.
+    if (sealed.error().code == ErrorCode::DigestInvalid) {
+      close_session(id);
+      (void)blobs_.remove_upload(id);
+    }
+    co_await send_error(ex, sealed.error());
+    co_return;
+  }
+  auto linked = link_sealed(t.repository->id, std::move(upload), *d, sealed->size);
+  close_session(id);
+  if (!linked) {
+    co_await send_error(ex, linked.error());
+    co_return;
+  }
+  http::Response r;
+  r.status = 201;
+  r.header("Location", "/v2/" + t.name + "/blobs/" + d->str());
+  r.header("Docker-Content-Digest", d->str());
+  add_common_headers(r);
+  co_await ex.send(std::move(r));
+}
+
+http::Task<void> Registry::cancel_upload(http::Exchange& ex, const std::string& id, const Target& t) {
+  auto s = open_session(id, false);
+  if (!s) {
+    co_await send_error(ex, make_error(ErrorCode::BlobUploadUnknown, "blob upload unknown to registry"));
+    co_return;
+  }
+  close_session(id);
+  auto removed = blobs_.remove_upload(id);
+  if (!removed) {
+    co_await send_error(ex, removed.error());
+    co_return;
+  }
+  http::Response r;
+  r.status = 204;
+  add_common_headers(r);
+  co_await ex.send(std::move(r));
+}
+
+}  // namespace portcullis::registry
