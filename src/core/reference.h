@@ -30,10 +30,20 @@ struct ImageReference {
   std::string tag;         // empty if none
   std::string digest;      // empty if none
   std::string str() const; // normalised form
+
+  friend bool operator==(const ImageReference&, const ImageReference&) = default;
 };
 
 // Parses with the distribution/reference grammar and normalises Docker Hub
 // names (`nginx` -> `docker.io/library/nginx`). NameInvalid on failure.
+// The first component is the registry when it is `localhost`, contains `.`
+// or `:`; `index.docker.io` becomes `docker.io`. Stricter than
+// distribution/reference in three places: the digest must be sha256/sha512
+// (core::Digest); a would-be host that does not fit the host grammar is an
+// error rather than part of the path; an upper-case first component without
+// `.`/`:` other than `localhost` (distribution takes it as a host) is refused,
+// since its lower-cased form would name a Docker Hub namespace.
+// Round-trips: parse_image_reference(r.str()) yields r again.
 Result<ImageReference> parse_image_reference(std::string_view text);
 
 }  // namespace portcullis::core

@@ -36,12 +36,15 @@ enum class ManifestKind { Image, Index };
 struct ParsedManifest {
   ManifestKind kind = ManifestKind::Image;
   // The media type stored and served: the body's `mediaType` when present,
-  // else the request's Content-Type.
+  // else the request's Content-Type (parameters dropped), else — for a body
+  // with neither — inferred: `manifests` -> OCI index, `config` -> OCI
+  // image manifest. Always one of the four is_manifest_media_type() types.
   std::string media_type;
   // For referrers: `artifactType`, or for an image manifest without it the
   // config's media type.
   std::string artifact_type;
   std::optional<Descriptor> subject;
+  // Digests, de-duplicated, in document order.
   std::vector<std::string> blob_refs;      // config and layers that must exist (foreign layers with urls excluded)
   std::vector<std::string> manifest_refs;  // children of an index / manifest list
   std::string annotations_json = "{}";     // the top-level annotations object, compact
@@ -53,6 +56,10 @@ struct ParsedManifest {
 //    mediaType that disagrees with the Content-Type, schema 1 (refused with a
 //    message that says to push schema 2 or OCI), an unknown manifest type.
 //  - ManifestTooLarge: more than kMaxManifestSize bytes.
+// A Content-Type of application/json or application/octet-stream counts as
+// "not given". Also ManifestInvalid: duplicate object keys, nesting deeper
+// than 64, and a document that is both an image manifest and an index
+// (`manifests` beside `config`/`layers`). Never throws.
 core::Result<ParsedManifest> parse_manifest(std::string_view bytes, std::string_view content_type);
 
 // True for the four manifest media types this registry stores.
