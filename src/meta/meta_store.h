@@ -89,6 +89,10 @@ struct BlobLink {
   std::string digest;
 };
 
+// A file operation run inside a write transaction, with the database's write
+// lock held: it must not call back into the MetaStore. If it fails, the
+// transaction rolls back. A failed commit after it succeeded (a disk error)
+// is reported as an error; the file operation is not undone.
 using FileOp = std::function<Result<void>()>;
 
 class MetaStore {
@@ -102,7 +106,8 @@ class MetaStore {
   virtual Result<std::optional<Repository>> find_repository(const std::string& name) = 0;
   // Returns the repository, creating it in `project_id` if it does not exist.
   virtual Result<Repository> ensure_repository(std::int64_t project_id, const std::string& name) = 0;
-  // Repository names in lexical order, strictly after `after`, at most `limit`.
+  // Repository names in lexical order, strictly after `after`, at most `limit`
+  // (a negative limit means no limit).
   // `public_only` leaves out repositories of non-public projects.
   virtual Result<std::vector<std::string>> list_repositories(const std::string& after, std::int64_t limit,
                                                              bool public_only) = 0;
@@ -119,6 +124,15 @@ class MetaStore {
                                  const FileOp& place) = 0;
   // Removes the link; false if there was none.
   virtual Result<bool> unlink_blob(std::int64_t repository_id, const std::string& digest) = 0;
+  // For gc: removes the link only if, inside one write transaction, it is
+  // still unreferenced (as `unreferenced_links` defines it) and was created
+  // before `before`; a push that re-links the blob meanwhile keeps it.
+  // Returns whether it removed the link. (Added to the first contract; the
+  // default answers Unsupported so other implementations keep compiling.)
+  virtual Result<bool> unlink_blob_if_unreferenced(std::int64_t repository_id, const std::string& digest,
+                                                   std::int64_t before) {
+    return core::make_error(core::ErrorCode::Unsupported, "unlink_blob_if_unreferenced is not implemented");
+  }
 
   // ---- manifests and tags
   // Stores the manifest (idempotent for the same digest) and, if `tag` is
@@ -133,7 +147,8 @@ class MetaStore {
   // false if it was not there.
   virtual Result<bool> delete_manifest(std::int64_t repository_id, const std::string& digest) = 0;
   virtual Result<bool> delete_tag(std::int64_t repository_id, const std::string& tag) = 0;
-  // Tags in lexical order strictly after `after`, at most `limit`.
+  // Tags in lexical order (byte order) strictly after `after`, at most
+  // `limit` (a negative limit means no limit).
   virtual Result<std::vector<std::string>> list_tags(std::int64_t repository_id, const std::string& after,
                                                      std::int64_t limit) = 0;
   // Manifests of the repository whose subject is `subject`; filtered by
