@@ -504,3 +504,13 @@ def test_mount_invalid_digest_is_400_or_upload(api, api_repo):
     assert r.status in (400, 202), str(r)
     if r.status == 400:
         assert_error(r, 400, "DIGEST_INVALID")
+
+
+def test_chunk_min_length_header_when_present(api, api_repo):
+    # Spec 1.1: "If the registry has a minimum chunk size, the POST response
+    # SHOULD include OCI-Chunk-Min-Length: <size>" (a byte count).
+    r = api.start_upload(api_repo)
+    assert_status(r, 202)
+    v = r.header("OCI-Chunk-Min-Length")
+    if v is not None:
+        assert v.isdigit() and int(v) > 0, f"OCI-Chunk-Min-Length {v!r}:\n{r}"
