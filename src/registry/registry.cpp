@@ -99,7 +99,12 @@ core::Result<meta::Repository> Registry::repository_for_write(const auth::Princi
 
 http::Task<void> Registry::handle(http::Exchange& ex) {
   // Who is asking: bad credentials are refused outright, whatever the resource.
-  auto who_r = auth_.authenticate_basic(ex.header("Authorization"));
+  // containers/image sends Basic with an empty user and password when it has
+  // no credentials for a Basic challenge: that is an anonymous request.
+  std::string_view authorization = ex.header("Authorization");
+  if (auto creds = auth::parse_basic(authorization); creds && *creds && (*creds)->user.empty() && (*creds)->password.empty())
+    authorization = {};
+  auto who_r = auth_.authenticate_basic(authorization);
   if (!who_r) {
     auto r = unauthorized(who_r.error().message);
     add_common_headers(r);
