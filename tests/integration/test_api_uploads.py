@@ -329,8 +329,20 @@ def test_upload_session_is_scoped_to_its_repository(api, api_repo):
     other = unique_repo()
     api.upload_blob(other, random_bytes(10))
     moved = loc.replace(f"/v2/{api_repo}/", f"/v2/{other}/", 1)
+    # An upload session belongs to the repository it was started in: through
+    # another repository's URL it is unknown (else a principal allowed to push to
+    # `other` could write into, or finish, a session of `api_repo`).
     st = api.get(moved)
     assert st.status in (400, 404), f"session of {api_repo} visible through {other}:\n{st}"
+    data = random_bytes(100)
+    p = api.patch(moved, body=data, headers={"Content-Type": "application/octet-stream"})
+    assert p.status in (400, 404), f"session of {api_repo} writable through {other}:\n{p}"
+    put = api.put_upload(moved, sha256(data), data)
+    assert put.status in (400, 404), f"session of {api_repo} finished through {other}:\n{put}"
+    assert not api.blob_exists(other, sha256(data))
+    # and the session is still usable where it belongs
+    r = api.put_upload(loc, sha256(data), data)
+    _assert_blob_created(api, r, api_repo, data)
 
 
 # ---------------------------------------------------------------- cancel (end-14)
@@ -514,3 +526,21 @@ def test_chunk_min_length_header_when_present(api, api_repo):
     v = r.header("OCI-Chunk-Min-Length")
     if v is not None:
         assert v.isdigit() and int(v) > 0, f"OCI-Chunk-Min-Length {v!r}:\n{r}"
+
+
+def test_back_to_back_chunks_on_new_connections(api, api_repo):
+    # Each request here uses a fresh connection (what parallel or non-keep-alive
+    # clients do): a chunk sent right after the previous one's 202 must never be
+    # refused because the server is still finishing the previous request.
+    for i in range(25):
+        data = random_bytes(2048)
+        r = api.start_upload(api_repo)
+        loc = _location(r)
+        for start in (0, 1024):
+            r = api.patch(loc, body=data[start:start + 1024], headers={
+                "Content-Type": "application/octet-stream",
+                "Content-Range": f"{start}-{start + 1023}"})
+            assert_status(r, 202)
+            loc = _location(r)
+        r = api.put_upload(loc, sha256(data), b"")
+        assert_status(r, 201)
