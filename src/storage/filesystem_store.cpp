@@ -27,6 +27,7 @@
 #include <unordered_set>
 
 #include "storage/blob_store.h"
+#include "storage/background_hasher.h"
 
 namespace portcullis::storage {
 namespace {
@@ -170,11 +171,11 @@ class FileUpload final : public Upload {
  public:
   FileUpload(std::string id, std::string path, Fd fd, std::uint64_t size, core::Hasher hasher)
       : id_(std::move(id)), path_(std::move(path)), fd_(std::move(fd)), size_(size), synced_to_(size),
-        sha256_(std::move(hasher)) {}
+        sha256_(std::make_unique<BackgroundHasher>(std::move(hasher))) {}
 
   const std::string& id() const override { return id_; }
   std::uint64_t size() const override { return size_; }
-  core::Digest sha256() const override { return sha256_.digest(); }
+  core::Digest sha256() const override { return sha256_->digest(); }
 
   // The file descriptor is opened with O_APPEND: every write lands at the
   // end. The hash and the size follow exactly the bytes that reached the
@@ -188,7 +189,7 @@ class FileUpload final : public Upload {
         return io_error("write upload", path_, errno);
       }
       if (n == 0) return make_error(ErrorCode::Io, "write upload " + path_ + ": no progress");
-      sha256_.update(data, static_cast<std::size_t>(n));
+      sha256_->update(data, static_cast<std::size_t>(n));
       size_ += static_cast<std::uint64_t>(n);
       data += n;
       len -= static_cast<std::size_t>(n);
@@ -215,7 +216,8 @@ class FileUpload final : public Upload {
   Fd fd_;
   std::uint64_t size_;
   std::uint64_t synced_to_;
-  core::Hasher sha256_;
+  // Hashes on a helper thread for large uploads, overlapping the writes.
+  std::unique_ptr<BackgroundHasher> sha256_;
   std::optional<core::Digest> sealed_;  // the digest seal_upload verified, until the next append
 };
 
