@@ -28,10 +28,11 @@ def pytest_report_header(config):
 def pytest_collection_modifyitems(config, items):
     if TARGET == "portcullis":
         return
-    skip = pytest.mark.skip(reason=f"portcullis-only behaviour; target is {TARGET}")
     for item in items:
-        if "portcullis_only" in item.keywords:
-            item.add_marker(skip)
+        m = item.get_closest_marker("portcullis_only")
+        if m is not None:
+            why = m.kwargs.get("reason") or "portcullis-only behaviour"
+            item.add_marker(pytest.mark.skip(reason=f"target is {TARGET}: {why}"))
 
 
 @pytest.hookimpl(hookwrapper=True)
