@@ -70,7 +70,7 @@ http::Task<void> Registry::handle_blob(http::Exchange& ex, const Route& route, c
     co_await send_error(ex, make_error(ErrorCode::Unsupported, "method not allowed on a blob"));
     co_return;
   }
-  auto digest = core::Digest::parse(route.reference);
+  auto digest = parse_digest(route.reference);
   if (!digest) {
     co_await send_error(ex, digest.error());
     co_return;

@@ -20,7 +20,7 @@ unsigned http_status(ErrorCode code) {
     case ErrorCode::SizeInvalid: return 400;
     case ErrorCode::Unauthorized: return 401;
     case ErrorCode::Denied: return 403;
-    case ErrorCode::Unsupported: return 415;
+    case ErrorCode::Unsupported: return 405;
     case ErrorCode::TooManyRequests: return 429;
     case ErrorCode::RangeInvalid: return 416;
     case ErrorCode::ManifestTooLarge: return 413;
@@ -42,6 +42,12 @@ http::Response error_response(const core::Error& error) {
   r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   r.header("Content-Type", "application/json; charset=utf-8");
   return r;
+}
+
+core::Result<core::Digest> parse_digest(std::string_view text) {
+  auto d = core::Digest::parse(text);
+  if (!d && d.error().code != ErrorCode::DigestInvalid) return core::make_error(ErrorCode::DigestInvalid, d.error().message);
+  return d;
 }
 
 http::Response error_response(ErrorCode code, std::string message) {

@@ -100,7 +100,7 @@ http::Task<void> Registry::handle_catalog(http::Exchange& ex, const auth::Princi
 }
 
 http::Task<void> Registry::handle_referrers(http::Exchange& ex, const Route& route, const Target& t) {
-  auto subject = core::Digest::parse(route.reference);
+  auto subject = parse_digest(route.reference);
   if (!subject) {
     co_await send_error(ex, subject.error());
     co_return;

@@ -22,13 +22,13 @@ http::Task<void> Registry::handle_manifest(http::Exchange& ex, const Route& rout
                                            Target& t) {
   const std::string& ref = route.reference;
   if (looks_like_digest(ref)) {
-    auto d = core::Digest::parse(ref);
+    auto d = parse_digest(ref);
     if (!d) {
       co_await send_error(ex, d.error());
       co_return;
     }
   } else if (!core::is_valid_tag(ref)) {
-    co_await send_error(ex, make_error(ErrorCode::ManifestInvalid, "invalid tag: " + ref));
+    co_await send_error(ex, make_error(ErrorCode::NameInvalid, "invalid tag: " + ref));
     co_return;
   }
   switch (ex.method()) {

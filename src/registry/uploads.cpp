@@ -27,11 +27,22 @@ struct Registry::UploadSession {
 
 namespace {
 
+// An upload id is 16 hex digits of the repository id the session belongs to,
+// then 32 random hex digits: a session is unknown through any other
+// repository's URL, without a lookup.
+constexpr std::size_t kUploadIdLength = 48;
+
 bool valid_upload_id(std::string_view id) {
-  if (id.size() != 32) return false;
+  if (id.size() != kUploadIdLength) return false;
   for (char c : id)
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
   return true;
+}
+
+std::string repository_prefix(std::int64_t repository_id) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(repository_id));
+  return buf;
 }
 
 std::string range_value(std::uint64_t size) { return "0-" + std::to_string(size ? size - 1 : 0); }
@@ -58,6 +69,10 @@ class BusyGuard {
     if (owned_) flag_ = false;
   }
   bool owned() const { return owned_; }
+  void release() {
+    if (owned_) flag_ = false;
+    owned_ = false;
+  }
 
  private:
   std::atomic<bool>& flag_;
@@ -128,6 +143,10 @@ http::Task<void> Registry::handle_upload(http::Exchange& ex, const Route& route,
       co_return;
     }
   }
+  if (!t.repository || id.compare(0, 16, repository_prefix(t.repository->id)) != 0) {
+    co_await send_error(ex, make_error(ErrorCode::BlobUploadUnknown, "blob upload unknown to registry"));
+    co_return;
+  }
   switch (method) {
     case verb::patch: co_await patch_upload(ex, id, t); break;
     case verb::put: co_await finish_upload(ex, id, t); break;
@@ -156,7 +175,7 @@ http::Task<void> Registry::start_upload(http::Exchange& ex, const auth::Principa
   // Cross-repository mount: from the named repository if the caller may read
   // it, else (no `from`) from any repository that holds the blob.
   if (auto mount = ex.query("mount")) {
-    auto d = core::Digest::parse(*mount);
+    auto d = parse_digest(*mount);
     if (d) {
       std::optional<std::int64_t> size;
       if (auto from = ex.query("from")) {
@@ -181,10 +200,10 @@ http::Task<void> Registry::start_upload(http::Exchange& ex, const auth::Principa
     // Not mountable: an ordinary upload session follows (202).
   }
 
-  std::string id = new_upload_id();
+  std::string id = repository_prefix(repo->id) + new_upload_id();
   if (auto digest_q = ex.query("digest")) {
     // Monolithic upload in a single POST.
-    auto d = core::Digest::parse(*digest_q);
+    auto d = parse_digest(*digest_q);
     if (!d) {
       co_await send_error(ex, d.error());
       co_return;
@@ -275,11 +294,21 @@ http::Task<void> Registry::patch_upload(http::Exchange& ex, const std::string& i
   }
   auto& upload = s->upload;
   auto n = co_await ex.stream_body([&](const char* p, std::size_t len) { return upload->append(p, len); });
+  std::uint64_t size = upload->size();
+  // Free the session before answering: the client may send the next chunk
+  // on another connection as soon as it has the answer.
+  busy.release();
   if (!n) {
     co_await send_error(ex, n.error());
     co_return;
   }
-  co_await upload_status(ex, id, t, 202);
+  http::Response r;
+  r.status = 202;
+  r.header("Location", "/v2/" + t.name + "/blobs/uploads/" + id);
+  r.header("Range", range_value(size));
+  r.header("Docker-Upload-UUID", id);
+  add_common_headers(r);
+  co_await ex.send(std::move(r));
 }
 
 http::Task<void> Registry::finish_upload(http::Exchange& ex, const std::string& id, const Target& t) {
@@ -288,7 +317,7 @@ http::Task<void> Registry::finish_upload(http::Exchange& ex, const std::string& 
     co_await send_error(ex, make_error(ErrorCode::DigestInvalid, "the digest query parameter is required to finish an upload"));
     co_return;
   }
-  auto d = core::Digest::parse(*digest_q);
+  auto d = parse_digest(*digest_q);
   if (!d) {
     co_await send_error(ex, d.error());
     co_return;
@@ -333,6 +362,7 @@ http::Task<void> Registry::finish_upload(http::Exchange& ex, const std::string& 
   }
   auto linked = link_sealed(t.repository->id, std::move(upload), *d, sealed->size);
   close_session(id);
+  busy.release();
   if (!linked) {
     co_await send_error(ex, linked.error());
     co_return;
