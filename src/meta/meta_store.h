@@ -13,6 +13,12 @@
 //  - Blob files move only inside the write transaction that records them
 //    (`link_blob`, `delete_blob_if_unreferenced` take the file operation as a
 //    callback), so gc and uploads never race on a digest.
+//  - Small blobs (at most kInlineBlobMaxBytes) may live in the database
+//    itself instead of in storage (`link_inline_blob`). Their bytes become
+//    durable with the one commit that links them: one fsync, where a file
+//    costs three (data, rename, directory) plus that commit. A blob is held
+//    in one place only: a digest already stored as a file stays a file, and
+//    `link_blob` does not place a file for a digest held inline.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -83,6 +89,18 @@ struct User {
   bool can_create_projects = false;
 };
 
+// The largest blob the registry stores inline in the database (see
+// MetaStore::link_inline_blob). Small enough that a blob is read whole into
+// memory, served from it and kept in a cache; large enough for configs,
+// signatures, attestations and tiny layers, where fsyncs dominate the cost.
+inline constexpr std::int64_t kInlineBlobMaxBytes = 64 * 1024;
+
+// What the database knows of a linked blob.
+struct BlobRef {
+  std::int64_t size = 0;
+  bool stored_inline = false;  // bytes in the database (inline_blob), not in storage
+};
+
 // A link of a blob to a repository that no manifest of that repository uses.
 struct BlobLink {
   std::int64_t repository_id = 0;
@@ -113,15 +131,27 @@ class MetaStore {
                                                              bool public_only) = 0;
 
   // ---- blobs
-  // Size of the blob if it is linked to the repository.
-  virtual Result<std::optional<std::int64_t>> repository_blob(std::int64_t repository_id,
-                                                              const std::string& digest) = 0;
+  // Size and place of the blob if it is linked to the repository.
+  virtual Result<std::optional<BlobRef>> repository_blob(std::int64_t repository_id, const std::string& digest) = 0;
   // Size of the blob if any repository links it (for cross-repository mount).
   virtual Result<std::optional<std::int64_t>> known_blob(const std::string& digest) = 0;
   // Records the blob and links it to the repository; `place` (may be empty)
-  // runs inside the transaction before it commits, to move the file in.
+  // runs inside the transaction before it commits, to move the file in (or,
+  // for a mount, to check that the file is there). `place` is not run when
+  // the blob is already stored inline: the caller discards its own copy.
   virtual Result<void> link_blob(std::int64_t repository_id, const std::string& digest, std::int64_t size,
                                  const FileOp& place) = 0;
+  // Records the blob with its bytes and links it to the repository, in one
+  // write transaction: once this returns, the bytes are as durable as the
+  // link. Does not verify that `content` hashes to `digest` (the caller
+  // does). If the digest is recorded already (inline or as a file) only the
+  // link is added; SizeInvalid if its recorded size differs. InvalidArgument
+  // if `content` is larger than kInlineBlobMaxBytes.
+  virtual Result<void> link_inline_blob(std::int64_t repository_id, const std::string& digest,
+                                        const std::string& content) = 0;
+  // The bytes of a blob stored inline; nullopt if the digest is unknown or
+  // stored as a file. Says nothing about which repositories link it.
+  virtual Result<std::optional<std::string>> inline_blob(const std::string& digest) = 0;
   // Removes the link; false if there was none.
   virtual Result<bool> unlink_blob(std::int64_t repository_id, const std::string& digest) = 0;
   // For gc: removes the link only if, inside one write transaction, it is
@@ -176,8 +206,9 @@ class MetaStore {
   // Every digest in the blob table (for comparison with what storage holds).
   virtual Result<std::vector<std::string>> all_blobs() = 0;
   // In one write transaction: if no repository links `digest` and it was last
-  // linked before `before`, forgets the blob and runs `remove` (which deletes
-  // the file); returns whether it did.
+  // linked before `before`, forgets the blob (with its bytes, when inline)
+  // and runs `remove` (which deletes the file, if there is one); returns
+  // whether it did.
   virtual Result<bool> delete_blob_if_unreferenced(const std::string& digest, std::int64_t before,
                                                    const FileOp& remove) = 0;
 };

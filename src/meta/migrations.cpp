@@ -82,6 +82,18 @@ const std::vector<Migration>& sqlite_migrations() {
            " can_create_projects INTEGER NOT NULL DEFAULT 0,"
            " created_at BIGINT NOT NULL)",
        }},
+      {2,
+       "inline small blobs",
+       {
+           // The bytes of small blobs (meta::kInlineBlobMaxBytes), held here
+           // instead of in storage so that one commit makes them durable. A
+           // separate table keeps `blobs` rows narrow for gc's scans and the
+           // hot size lookups; a row here means "stored inline", NULL
+           // content means zero bytes. PostgreSQL: content BYTEA.
+           "CREATE TABLE blob_contents ("
+           " digest TEXT PRIMARY KEY REFERENCES blobs(digest) ON DELETE CASCADE,"
+           " content BLOB)",
+       }},
   };
   return migrations;
 }

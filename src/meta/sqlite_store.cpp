@@ -121,8 +121,16 @@ struct Conn {
     std::int64_t repository_id = 0;
     std::string digest;
     std::int64_t size = 0;
+    int stored_inline = 0;
     Cached st;
   } repository_blob;
+
+  struct {
+    std::string digest;
+    std::unique_ptr<soci::blob> content;
+    soci::indicator content_ind = soci::i_ok;
+    Cached st;
+  } inline_blob;
 
   struct {
     std::int64_t repository_id = 0;
@@ -156,6 +164,7 @@ struct Conn {
     find_project.st.reset();
     find_repository.st.reset();
     repository_blob.st.reset();
+    inline_blob.st.reset();
     resolve_tag.st.reset();
     get_manifest.st.reset();
     get_manifest_content.st.reset();
@@ -284,18 +293,20 @@ class SqliteStore final : public MetaStore {
 
   // ---- blobs
 
-  Result<std::optional<std::int64_t>> repository_blob(std::int64_t repository_id, const std::string& digest) override {
-    return read([&](Conn& c) -> Result<std::optional<std::int64_t>> {
+  Result<std::optional<BlobRef>> repository_blob(std::int64_t repository_id, const std::string& digest) override {
+    return read([&](Conn& c) -> Result<std::optional<BlobRef>> {
       auto& q = c.repository_blob;
       auto& st = q.st.get([&] {
-        return (c.sql.prepare << "SELECT b.size FROM repository_blobs rb JOIN blobs b ON b.digest = rb.digest"
+        return (c.sql.prepare << "SELECT b.size, CASE WHEN EXISTS (SELECT 1 FROM blob_contents bc"
+                                 "   WHERE bc.digest = b.digest) THEN 1 ELSE 0 END"
+                                 " FROM repository_blobs rb JOIN blobs b ON b.digest = rb.digest"
                                  " WHERE rb.repository_id = :r AND rb.digest = :d",
-                use(q.repository_id), use(q.digest), into(q.size));
+                use(q.repository_id), use(q.digest), into(q.size), into(q.stored_inline));
       });
       q.repository_id = repository_id;
       q.digest = digest;
-      if (!fetch_one(st)) return std::optional<std::int64_t>();
-      return std::optional<std::int64_t>(q.size);
+      if (!fetch_one(st)) return std::optional<BlobRef>();
+      return std::optional<BlobRef>(BlobRef{q.size, q.stored_inline != 0});
     });
   }
 
@@ -315,24 +326,58 @@ class SqliteStore final : public MetaStore {
     if (digest.empty()) return make_error(ErrorCode::InvalidArgument, "empty digest");
     if (size < 0) return make_error(ErrorCode::SizeInvalid, "negative blob size");
     return write([&](Conn& c, WriteState& ws) -> Result<void> {
-      if (auto r = require_repository(c, repository_id); !r) return r;
-      std::int64_t known_size = 0;
-      c.sql << "SELECT size FROM blobs WHERE digest = :d", use(digest), into(known_size);
-      if (c.sql.got_data() && known_size != size)
-        return make_error(ErrorCode::SizeInvalid, "blob " + digest + " is recorded with size " +
-                                                      std::to_string(known_size) + ", not " + std::to_string(size));
-      std::int64_t now = now_seconds();
-      c.sql << "INSERT INTO blobs(digest, size, created_at, last_linked_at) VALUES(:d, :s, :c, :l)"
-               " ON CONFLICT(digest) DO UPDATE SET last_linked_at = excluded.last_linked_at",
-          use(digest), use(size), use(now), use(now);
-      c.sql << "INSERT INTO repository_blobs(repository_id, digest, created_at) VALUES(:r, :d, :c)"
-               " ON CONFLICT(repository_id, digest) DO UPDATE SET created_at = excluded.created_at",
-          use(repository_id), use(digest), use(now);
+      auto known = record_blob_link(c, repository_id, digest, size);
+      if (!known) return known.error();
+      // Held inline already: one copy is enough, the caller drops its file.
+      if (*known == Known::Inline) return {};
       if (place) {
         ws.file_op_ran = true;
         if (auto r = place(); !r) return r;
       }
       return {};
+    });
+  }
+
+  Result<void> link_inline_blob(std::int64_t repository_id, const std::string& digest,
+                                const std::string& content) override {
+    if (digest.empty()) return make_error(ErrorCode::InvalidArgument, "empty digest");
+    if (static_cast<std::int64_t>(content.size()) > kInlineBlobMaxBytes)
+      return make_error(ErrorCode::InvalidArgument, "blob of " + std::to_string(content.size()) +
+                                                        " bytes is too large to store inline");
+    const auto size = static_cast<std::int64_t>(content.size());
+    return write([&](Conn& c, WriteState&) -> Result<void> {
+      auto known = record_blob_link(c, repository_id, digest, size);
+      if (!known) return known.error();
+      // A file (or an inline copy) holds the bytes already: only the link is new.
+      if (*known != Known::No) return {};
+      // Zero bytes are stored as NULL (an empty soci::blob may bind as NULL).
+      soci::blob bytes(c.sql);
+      if (!content.empty()) bytes.write(0, content.data(), content.size());
+      soci::indicator ind = content.empty() ? soci::i_null : soci::i_ok;
+      c.sql << "INSERT INTO blob_contents(digest, content) VALUES(:d, :c)", use(digest), use(bytes, ind);
+      return {};
+    });
+  }
+
+  Result<std::optional<std::string>> inline_blob(const std::string& digest) override {
+    return read([&](Conn& c) -> Result<std::optional<std::string>> {
+      auto& q = c.inline_blob;
+      auto& st = q.st.get([&] {
+        q.content = std::make_unique<soci::blob>(c.sql);
+        return (c.sql.prepare << "SELECT bc.content FROM blob_contents bc WHERE bc.digest = :d", use(q.digest),
+                into(*q.content, q.content_ind));
+      });
+      q.digest = digest;
+      // The bytes are copied out before the statement is reset.
+      struct ResetOnExit {
+        soci::statement& st;
+        ~ResetOnExit() {
+          auto* be = static_cast<soci::sqlite3_statement_backend*>(st.get_backend());
+          if (be && be->stmt_) sqlite_api::sqlite3_reset(be->stmt_);
+        }
+      } reset{st};
+      if (!st.execute(true)) return std::optional<std::string>();
+      return std::optional<std::string>(read_blob(*q.content, q.content_ind));
     });
   }
 
@@ -680,6 +725,12 @@ class SqliteStore final : public MetaStore {
   Result<bool> delete_blob_if_unreferenced(const std::string& digest, std::int64_t before,
                                            const FileOp& remove) override {
     return write([&](Conn& c, WriteState& ws) -> Result<bool> {
+      // The inline bytes go with the row; deleting them first keeps the
+      // foreign key satisfied whatever the ON DELETE action.
+      c.sql << "DELETE FROM blob_contents WHERE digest = :d AND EXISTS (SELECT 1 FROM blobs b"
+               "   WHERE b.digest = :d2 AND b.last_linked_at < :b"
+               "   AND NOT EXISTS (SELECT 1 FROM repository_blobs rb WHERE rb.digest = :d3))",
+          use(digest), use(digest), use(before), use(digest);
       long long n = exec_count((c.sql.prepare << "DELETE FROM blobs WHERE digest = :d AND last_linked_at < :b"
                                                  " AND NOT EXISTS (SELECT 1 FROM repository_blobs rb"
                                                  "   WHERE rb.digest = :d2)",
@@ -772,6 +823,33 @@ class SqliteStore final : public MetaStore {
     q.name = name;
     if (!fetch_one(st)) return std::optional<Repository>();
     return std::optional<Repository>(Repository{q.id, q.project_id, q.out_name});
+  }
+
+  enum class Known { No, File, Inline };
+
+  // Inside a write transaction: records the blob (or refreshes its
+  // last_linked_at) and links it to the repository; says how the blob was
+  // held before. SizeInvalid if it is recorded with another size.
+  static Result<Known> record_blob_link(Conn& c, std::int64_t repository_id, const std::string& digest,
+                                        std::int64_t size) {
+    if (auto r = require_repository(c, repository_id); !r) return r.error();
+    std::int64_t known_size = 0;
+    int stored_inline = 0;
+    c.sql << "SELECT b.size, CASE WHEN EXISTS (SELECT 1 FROM blob_contents bc WHERE bc.digest = b.digest)"
+             " THEN 1 ELSE 0 END FROM blobs b WHERE b.digest = :d",
+        use(digest), into(known_size), into(stored_inline);
+    Known known = !c.sql.got_data() ? Known::No : stored_inline ? Known::Inline : Known::File;
+    if (known != Known::No && known_size != size)
+      return make_error(ErrorCode::SizeInvalid, "blob " + digest + " is recorded with size " +
+                                                    std::to_string(known_size) + ", not " + std::to_string(size));
+    std::int64_t now = now_seconds();
+    c.sql << "INSERT INTO blobs(digest, size, created_at, last_linked_at) VALUES(:d, :s, :c, :l)"
+             " ON CONFLICT(digest) DO UPDATE SET last_linked_at = excluded.last_linked_at",
+        use(digest), use(size), use(now), use(now);
+    c.sql << "INSERT INTO repository_blobs(repository_id, digest, created_at) VALUES(:r, :d, :c)"
+             " ON CONFLICT(repository_id, digest) DO UPDATE SET created_at = excluded.created_at",
+        use(repository_id), use(digest), use(now);
+    return known;
   }
 
   static Result<void> require_repository(Conn& c, std::int64_t repository_id) {

@@ -13,7 +13,8 @@ using core::ErrorCode;
 using core::make_error;
 
 Registry::Registry(RegistryOptions options, storage::BlobStore& blobs, meta::MetaStore& meta, auth::Authenticator& auth)
-    : options_(std::move(options)), blobs_(blobs), meta_(meta), auth_(auth), manifests_(options_.manifest_cache_bytes) {}
+    : options_(std::move(options)), blobs_(blobs), meta_(meta), auth_(auth), manifests_(options_.manifest_cache_bytes),
+      small_blobs_(options_.small_blob_cache_bytes) {}
 
 Registry::~Registry() = default;
 

@@ -7,6 +7,15 @@
 // one-component name belongs to the public project "library". A project is
 // created on the first push by an account allowed to create projects;
 // projects created so are private.
+//
+// Where blobs live: a blob of at most meta::kInlineBlobMaxBytes is stored
+// inline in the metadata database by the transaction that links it (one
+// fsync, instead of fsyncing the file, the rename and the directory and then
+// committing); larger blobs are files in storage, moved in inside the linking
+// transaction. Small blobs are served from memory (a bounded cache by
+// digest), larger ones with sendfile. Uploads still stream to a file when
+// the client does not announce a small body up front; such a file is
+// unlinked, never fsynced, when its blob ends up inline.
 #pragma once
 #include <atomic>
 #include <chrono>
@@ -28,6 +37,7 @@ namespace portcullis::registry {
 struct RegistryOptions {
   std::string realm = "portcullis";
   std::size_t manifest_cache_bytes = 64 * 1024 * 1024;
+  std::size_t small_blob_cache_bytes = 32 * 1024 * 1024;  // inline blobs' bytes
   std::size_t max_open_uploads = 1024;
 };
 
@@ -84,6 +94,8 @@ class Registry {
   void close_session(const std::string& id);
   core::Result<void> link_sealed(std::int64_t repository_id, std::unique_ptr<storage::Upload> upload,
                                  const core::Digest& digest, std::uint64_t size);
+  // Verifies that `bytes` hash to `digest` and links them inline.
+  core::Result<void> link_inline(std::int64_t repository_id, const core::Digest& digest, std::string bytes);
 
   std::string new_upload_id();
 
@@ -92,6 +104,7 @@ class Registry {
   meta::MetaStore& meta_;
   auth::Authenticator& auth_;
   ManifestCache manifests_;
+  ManifestCache small_blobs_;  // inline blobs by digest (media type unused)
   std::mutex sessions_mu_;
   std::unordered_map<std::string, std::shared_ptr<UploadSession>> sessions_;
 };

@@ -5,6 +5,15 @@
 // An upload's state is its file in storage: the bytes so far. This process
 // keeps the open file and a running hash for uploads it serves; another
 // process (or this one after a restart) resumes from the file alone.
+//
+// Small blobs (meta::kInlineBlobMaxBytes) end up inline in the database
+// (see registry.h). A body announced small by its Content-Length (monolithic
+// POST, or the PUT that carries the whole blob into a fresh session) is read
+// into memory and never touches a file; a session fed by PATCH keeps a copy
+// of its bytes in memory while they are few, and when it finishes small its
+// file is unlinked instead of fsynced and renamed. A session resumed from
+// its file (another process, a restart, an evicted session) has no copy and
+// finishes as a file, which is correct, only slower.
 #include <charconv>
 
 #include <spdlog/spdlog.h>
@@ -23,9 +32,39 @@ struct Registry::UploadSession {
   std::string id;
   std::atomic<bool> busy{false};
   std::unique_ptr<storage::Upload> upload;
+  // Every byte of `upload`, while that is at most kInlineBlobMaxBytes and
+  // the session was created here; otherwise `small_known` is false.
+  std::string small;
+  bool small_known = false;
 };
 
 namespace {
+
+constexpr std::uint64_t kInlineMax = static_cast<std::uint64_t>(meta::kInlineBlobMaxBytes);
+
+// Appends to the upload file and keeps `small` equal to the file's bytes
+// while they fit inline (a failed append may leave a partial write behind,
+// so it ends the copy).
+core::Result<void> append_tracked(storage::Upload& upload, std::string& small, bool& small_known, const char* p,
+                                  std::size_t len) {
+  auto r = upload.append(p, len);
+  if (small_known) {
+    if (r && small.size() + len <= kInlineMax) {
+      small.append(p, len);
+    } else {
+      small_known = false;
+      std::string().swap(small);
+    }
+  }
+  return r;
+}
+
+// Whether the request's body is announced (by Content-Length) small enough
+// to read into memory: `already` bytes plus the body fit inline.
+bool small_body(const http::Exchange& ex, std::uint64_t already) {
+  auto len = ex.content_length();
+  return len && *len <= kInlineMax && already + *len <= kInlineMax;
+}
 
 // An upload id is 16 hex digits of the repository id the session belongs to,
 // then 32 random hex digits: a session is unknown through any other
@@ -92,6 +131,7 @@ std::shared_ptr<Registry::UploadSession> Registry::open_session(const std::strin
   auto s = std::make_shared<UploadSession>();
   s->id = id;
   s->upload = std::move(*opened);
+  s->small_known = create;  // a resumed upload's bytes are only in its file
   std::lock_guard lock(sessions_mu_);
   auto [it, inserted] = sessions_.emplace(id, s);
   if (!inserted) return it->second;
@@ -115,9 +155,31 @@ void Registry::close_session(const std::string& id) {
 core::Result<void> Registry::link_sealed(std::int64_t repository_id, std::unique_ptr<storage::Upload> upload,
                                          const core::Digest& digest, std::uint64_t size) {
   // The file moves into place inside the metadata transaction, so gc can
-  // never see the blob half-recorded.
-  return meta_.link_blob(repository_id, digest.str(), static_cast<std::int64_t>(size),
-                         [&]() -> core::Result<void> { return blobs_.place(std::move(upload), digest); });
+  // never see the blob half-recorded. If the database holds the blob inline
+  // already, the file is not needed.
+  std::string id = upload->id();
+  bool placed = false;
+  auto linked = meta_.link_blob(repository_id, digest.str(), static_cast<std::int64_t>(size),
+                                [&]() -> core::Result<void> {
+                                  placed = true;
+                                  return blobs_.place(std::move(upload), digest);
+                                });
+  if (linked && !placed) {
+    upload.reset();
+    (void)blobs_.remove_upload(id);
+  }
+  return linked;
+}
+
+core::Result<void> Registry::link_inline(std::int64_t repository_id, const core::Digest& digest, std::string bytes) {
+  // Hash what is stored, whatever the upload's running hash said.
+  if (core::Digest::of(digest.algorithm(), bytes) != digest)
+    return make_error(ErrorCode::DigestInvalid, "upload content does not match digest " + digest.str());
+  if (auto r = meta_.link_inline_blob(repository_id, digest.str(), bytes); !r) return r;
+  auto cached = std::make_shared<CachedManifest>();
+  cached->content = std::move(bytes);
+  small_blobs_.put(digest.str(), std::move(cached));
+  return {};
 }
 
 http::Task<void> Registry::handle_upload(http::Exchange& ex, const Route& route, const auth::Principal* who,
@@ -183,14 +245,21 @@ http::Task<void> Registry::start_upload(http::Exchange& ex, const auth::Principa
         source.name = *from;
         if (!authorize(who, auth::Action::Pull, source) && source.repository) {
           auto linked = meta_.repository_blob(source.repository->id, d->str());
-          if (linked) size = *linked;
+          if (linked && *linked) size = (*linked)->size;
         }
       } else {
         auto known = meta_.known_blob(d->str());
         if (known) size = *known;
       }
-      if (size && blobs_.stat(*d)) {
-        auto linked = meta_.link_blob(repo->id, d->str(), *size, nullptr);
+      if (size) {
+        // Under the write lock: the file must still be there (gc may have
+        // taken it since the lookup). An inline blob has no file, and
+        // link_blob skips the check for it.
+        auto linked = meta_.link_blob(repo->id, d->str(), *size, [&]() -> core::Result<void> {
+          auto st = blobs_.stat(*d);
+          if (!st) return st.error();
+          return {};
+        });
         if (linked) {
           co_await ex.send(blob_created(*d));
           co_return;
@@ -208,13 +277,39 @@ http::Task<void> Registry::start_upload(http::Exchange& ex, const auth::Principa
       co_await send_error(ex, d.error());
       co_return;
     }
+    if (small_body(ex, 0)) {
+      // Small and announced: memory, then the database; no file at all.
+      auto body = co_await ex.read_body(kInlineMax);
+      auto linked = body ? link_inline(repo->id, *d, std::move(*body)) : core::Result<void>(body.error());
+      if (!linked) {
+        co_await send_error(ex, linked.error());
+        co_return;
+      }
+      co_await ex.send(blob_created(*d));
+      co_return;
+    }
     auto up = blobs_.create_upload(id);
     if (!up) {
       co_await send_error(ex, up.error());
       co_return;
     }
     auto& upload = *up;
-    auto n = co_await ex.stream_body([&](const char* p, std::size_t len) { return upload->append(p, len); });
+    std::string small;
+    bool small_known = true;
+    auto n = co_await ex.stream_body(
+        [&](const char* p, std::size_t len) { return append_tracked(*upload, small, small_known, p, len); });
+    if (n && small_known) {
+      // A small body without Content-Length: the file was never fsynced.
+      upload.reset();
+      (void)blobs_.remove_upload(id);
+      auto linked = link_inline(repo->id, *d, std::move(small));
+      if (!linked) {
+        co_await send_error(ex, linked.error());
+        co_return;
+      }
+      co_await ex.send(blob_created(*d));
+      co_return;
+    }
     if (n) {
       auto sealed = blobs_.seal_upload(*upload, *d);
       if (sealed) {
@@ -293,7 +388,8 @@ http::Task<void> Registry::patch_upload(http::Exchange& ex, const std::string& i
     }
   }
   auto& upload = s->upload;
-  auto n = co_await ex.stream_body([&](const char* p, std::size_t len) { return upload->append(p, len); });
+  auto n = co_await ex.stream_body(
+      [&](const char* p, std::size_t len) { return append_tracked(*upload, s->small, s->small_known, p, len); });
   std::uint64_t size = upload->size();
   // Free the session before answering: the client may send the next chunk
   // on another connection as soon as it has the answer.
@@ -333,6 +429,8 @@ http::Task<void> Registry::finish_upload(http::Exchange& ex, const std::string& 
     co_return;
   }
   auto& upload = s->upload;
+  // The blob's bytes when it is small enough to store inline.
+  std::optional<std::string> small;
   if (ex.has_body()) {
     auto cr = ex.header("Content-Range");
     std::uint64_t start = 0, end = 0;
@@ -344,11 +442,46 @@ http::Task<void> Registry::finish_upload(http::Exchange& ex, const std::string& 
       co_await ex.send(std::move(r));
       co_return;
     }
-    auto n = co_await ex.stream_body([&](const char* p, std::size_t len) { return upload->append(p, len); });
-    if (!n) {
-      co_await send_error(ex, n.error());
+    if (s->small_known && small_body(ex, upload->size())) {
+      // The last bytes go to memory only: the file's share is in s->small.
+      auto body = co_await ex.read_body(kInlineMax);
+      if (!body) {
+        co_await send_error(ex, body.error());
+        co_return;
+      }
+      small = s->small + *body;
+    } else {
+      auto n = co_await ex.stream_body(
+          [&](const char* p, std::size_t len) { return append_tracked(*upload, s->small, s->small_known, p, len); });
+      if (!n) {
+        co_await send_error(ex, n.error());
+        co_return;
+      }
+    }
+  }
+  if (!small && s->small_known && upload->size() <= kInlineMax) small = s->small;
+  if (small) {
+    auto linked = link_inline(t.repository->id, *d, std::move(*small));
+    if (!linked && linked.error().code != ErrorCode::DigestInvalid) {
+      // The session stays as it was (a database error may pass).
+      co_await send_error(ex, linked.error());
       co_return;
     }
+    // Done, or a mismatch, which ends the session like a failed seal does.
+    close_session(id);
+    busy.release();
+    (void)blobs_.remove_upload(id);  // never fsynced: a plain unlink
+    if (!linked) {
+      co_await send_error(ex, linked.error());
+      co_return;
+    }
+    http::Response r;
+    r.status = 201;
+    r.header("Location", "/v2/" + t.name + "/blobs/" + d->str());
+    r.header("Docker-Content-Digest", d->str());
+    add_common_headers(r);
+    co_await ex.send(std::move(r));
+    co_return;
   }
   auto sealed = blobs_.seal_upload(*upload, *d);
   if (!sealed) {

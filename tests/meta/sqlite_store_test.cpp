@@ -233,7 +233,8 @@ TEST_F(SqliteStoreTest, LinkAndUnlinkBlobs) {
   EXPECT_EQ(calls, 1);
   auto rb = store_->repository_blob(repo_.id, d);
   ASSERT_TRUE(rb.ok() && rb->has_value());
-  EXPECT_EQ(**rb, 5);
+  EXPECT_EQ((*rb)->size, 5);
+  EXPECT_FALSE((*rb)->stored_inline);
   EXPECT_FALSE(store_->repository_blob(other->id, d)->has_value());
   auto kb = store_->known_blob(d);
   ASSERT_TRUE(kb.ok() && kb->has_value());
@@ -664,6 +665,142 @@ TEST_F(SqliteStoreTest, AllBlobsSorted) {
   for (const char* c : {"c", "a", "b", "d"}) ds.push_back(link(c));
   std::sort(ds.begin(), ds.end());
   EXPECT_EQ(*store_->all_blobs(), ds);
+}
+
+// ---------------------------------------------------------------- inline blobs
+
+TEST_F(SqliteStoreTest, InlineBlobStoredLinkedAndRead) {
+  const std::string content("config \0 with a NUL and \xff bytes", 33);
+  const std::string d = sha256(content);
+  EXPECT_FALSE(store_->inline_blob(d)->has_value());
+
+  ASSERT_TRUE(store_->link_inline_blob(repo_.id, d, content).ok());
+  auto rb = store_->repository_blob(repo_.id, d);
+  ASSERT_TRUE(rb.ok() && rb->has_value());
+  EXPECT_EQ((*rb)->size, static_cast<std::int64_t>(content.size()));
+  EXPECT_TRUE((*rb)->stored_inline);
+  auto bytes = store_->inline_blob(d);
+  ASSERT_TRUE(bytes.ok() && bytes->has_value());
+  EXPECT_EQ(**bytes, content) << "bytes are exact";
+  EXPECT_EQ(**store_->known_blob(d), static_cast<std::int64_t>(content.size()));
+
+  // Linking again, from another repository, inline or as a file: one copy.
+  auto other = store_->ensure_repository(project_.id, "library/other");
+  ASSERT_TRUE(other.ok());
+  ASSERT_TRUE(store_->link_inline_blob(other->id, d, content).ok());
+  int placed = 0;
+  ASSERT_TRUE(store_->link_blob(repo_.id, d, static_cast<std::int64_t>(content.size()), ok_op(&placed)).ok());
+  EXPECT_EQ(placed, 0) << "no file is placed for a blob held inline";
+  EXPECT_TRUE((*store_->repository_blob(other->id, d))->stored_inline);
+  EXPECT_EQ(store_->link_inline_blob(repo_.id, d, content + "x").error().code, ErrorCode::SizeInvalid);
+  EXPECT_EQ(store_->link_inline_blob(987654, sha256("y"), "y").error().code, ErrorCode::NotFound);
+  EXPECT_FALSE(store_->inline_blob(sha256("y"))->has_value()) << "a failed link stores nothing";
+
+  // The empty blob.
+  const std::string empty_d = sha256("");
+  ASSERT_TRUE(store_->link_inline_blob(repo_.id, empty_d, "").ok());
+  auto empty = store_->inline_blob(empty_d);
+  ASSERT_TRUE(empty.ok() && empty->has_value());
+  EXPECT_EQ(**empty, "");
+  EXPECT_TRUE((*store_->repository_blob(repo_.id, empty_d))->stored_inline);
+
+  // Too large for inline storage.
+  std::string big(static_cast<std::size_t>(kInlineBlobMaxBytes) + 1, 'b');
+  EXPECT_EQ(store_->link_inline_blob(repo_.id, sha256(big), big).error().code, ErrorCode::InvalidArgument);
+  std::string max(static_cast<std::size_t>(kInlineBlobMaxBytes), 'm');
+  ASSERT_TRUE(store_->link_inline_blob(repo_.id, sha256(max), max).ok());
+  EXPECT_EQ(**store_->inline_blob(sha256(max)), max);
+}
+
+TEST_F(SqliteStoreTest, BlobStoredAsFileStaysAFile) {
+  const std::string content = "layer as a file";
+  const std::string d = link(content);
+  ASSERT_TRUE(store_->link_inline_blob(repo_.id, d, content).ok());
+  EXPECT_FALSE((*store_->repository_blob(repo_.id, d))->stored_inline);
+  EXPECT_FALSE(store_->inline_blob(d)->has_value()) << "not duplicated into the database";
+}
+
+TEST_F(SqliteStoreTest, InlineBlobCollectedLikeAFile) {
+  const std::string content = "small layer";
+  const std::string d = sha256(content);
+  ASSERT_TRUE(store_->link_inline_blob(repo_.id, d, content).ok());
+  int removed = 0;
+  auto r = store_->delete_blob_if_unreferenced(d, now() + 10, ok_op(&removed));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_FALSE(*r) << "still linked";
+  EXPECT_TRUE(store_->inline_blob(d)->has_value());
+
+  ASSERT_TRUE(*store_->unlink_blob(repo_.id, d));
+  r = store_->delete_blob_if_unreferenced(d, now() - 10, ok_op(&removed));
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(*r) << "linked too recently";
+  EXPECT_TRUE(store_->inline_blob(d)->has_value());
+
+  r = store_->delete_blob_if_unreferenced(d, now() + 10, ok_op(&removed));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_TRUE(*r);
+  EXPECT_EQ(removed, 1) << "the file operation still runs (removing no file is a no-op)";
+  EXPECT_FALSE(store_->inline_blob(d)->has_value());
+  EXPECT_TRUE(store_->all_blobs()->empty());
+  auto sql = raw();
+  int rows = -1;
+  *sql << "SELECT COUNT(*) FROM blob_contents", soci::into(rows);
+  EXPECT_EQ(rows, 0);
+
+  // Pushed again after collection: stored afresh, as a file this time.
+  int placed = 0;
+  ASSERT_TRUE(store_->link_blob(repo_.id, d, static_cast<std::int64_t>(content.size()), ok_op(&placed)).ok());
+  EXPECT_EQ(placed, 1);
+  EXPECT_FALSE((*store_->repository_blob(repo_.id, d))->stored_inline);
+}
+
+TEST_F(SqliteStoreTest, InlineBlobSurvivesReopen) {
+  const std::string content = "durable config";
+  const std::string d = sha256(content);
+  ASSERT_TRUE(store_->link_inline_blob(repo_.id, d, content).ok());
+  store_.reset();
+  auto again = open_sqlite(db_, 2);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(**(*again)->inline_blob(d), content);
+}
+
+// A database written by a build that knew only migration 1 is upgraded in
+// place: its blobs stay files, and small blobs can be stored inline after.
+TEST(SqliteMigration, UpgradesAVersionOneDatabase) {
+  TempDir dir;
+  const std::string db = dir.path() + "/v1.db";
+  const std::string file_blob = sha256("an old layer");
+  {
+    soci::session sql(*soci::factory_sqlite3(), "db=\"" + db + "\"");
+    sql << std::string(kCreateMigrationsTable);
+    const auto& m1 = sqlite_migrations().front();
+    ASSERT_EQ(m1.version, 1);
+    for (auto stmt : m1.statements) sql << std::string(stmt);
+    sql << "INSERT INTO schema_migrations(version, applied_at) VALUES(1, 0)";
+    sql << "INSERT INTO projects(id, name, is_public, created_at) VALUES(1, 'library', 1, 0)";
+    sql << "INSERT INTO repositories(id, project_id, name, created_at) VALUES(1, 1, 'library/old', 0)";
+    sql << "INSERT INTO blobs(digest, size, created_at, last_linked_at) VALUES(:d, 12, 0, 0)", soci::use(file_blob);
+    sql << "INSERT INTO repository_blobs(repository_id, digest, created_at) VALUES(1, :d, 0)", soci::use(file_blob);
+  }
+  auto s = open_sqlite(db, 2);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  auto& store = **s;
+  {
+    soci::session sql(*soci::factory_sqlite3(), "db=\"" + db + "\"");
+    int max = 0;
+    sql << "SELECT MAX(version) FROM schema_migrations", soci::into(max);
+    EXPECT_EQ(max, sqlite_migrations().back().version);
+    EXPECT_GE(max, 2);
+  }
+  auto old = store.repository_blob(1, file_blob);
+  ASSERT_TRUE(old.ok() && old->has_value()) << "data survives the upgrade";
+  EXPECT_EQ((*old)->size, 12);
+  EXPECT_FALSE((*old)->stored_inline);
+
+  const std::string content = "new config";
+  ASSERT_TRUE(store.link_inline_blob(1, sha256(content), content).ok());
+  EXPECT_EQ(**store.inline_blob(sha256(content)), content);
+  EXPECT_TRUE((*store.repository_blob(1, sha256(content)))->stored_inline);
 }
 
 // ---------------------------------------------------------------- concurrency
