@@ -25,7 +25,10 @@ core::Result<GcReport> collect_garbage(meta::MetaStore& meta, storage::BlobStore
   }
 
   // 2. Blobs no repository links, and files the database never recorded
-  //    (left by a crash between the file move and the commit).
+  //    (left by a crash between the file move and the commit). An inline
+  //    blob (bytes in the database) goes with its row, by the same rules;
+  //    it has no file, so `remove` finds nothing to stat or delete and
+  //    bytes_freed counts files only.
   auto known = meta.all_blobs();
   if (!known) return known.error();
   std::set<std::string> candidates(known->begin(), known->end());
