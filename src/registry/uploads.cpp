@@ -124,7 +124,12 @@ std::shared_ptr<Registry::UploadSession> Registry::open_session(const std::strin
   {
     std::lock_guard lock(sessions_mu_);
     auto it = sessions_.find(id);
-    if (it != sessions_.end()) return it->second;
+    if (it != sessions_.end()) {
+      // gc (another process) may have removed an abandoned upload we still hold.
+      if (it->second->busy || (it->second->upload && it->second->upload->still_stored())) return it->second;
+      sessions_.erase(it);
+      if (!create) return nullptr;
+    }
   }
   auto opened = create ? blobs_.create_upload(id) : blobs_.resume_upload(id);
   if (!opened) return nullptr;

@@ -47,6 +47,9 @@ class Upload {
   virtual std::uint64_t size() const = 0;
   virtual core::Result<void> append(const char* data, std::size_t len) = 0;
   virtual core::Digest sha256() const = 0;  // of the bytes appended so far
+  // False once the upload was removed from the store behind this object's
+  // back (gc of an abandoned upload, a cancel from another process).
+  virtual bool still_stored() const = 0;
 };
 
 class BlobStore {

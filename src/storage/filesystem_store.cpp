@@ -176,6 +176,10 @@ class FileUpload final : public Upload {
   const std::string& id() const override { return id_; }
   std::uint64_t size() const override { return size_; }
   core::Digest sha256() const override { return sha256_->digest(); }
+  bool still_stored() const override {
+    struct stat st {};
+    return fd_.get() >= 0 && ::fstat(fd_.get(), &st) == 0 && st.st_nlink > 0;
+  }
 
   // The file descriptor is opened with O_APPEND: every write lands at the
   // end. The hash and the size follow exactly the bytes that reached the
