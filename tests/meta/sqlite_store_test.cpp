@@ -670,7 +670,8 @@ TEST_F(SqliteStoreTest, AllBlobsSorted) {
 // ---------------------------------------------------------------- inline blobs
 
 TEST_F(SqliteStoreTest, InlineBlobStoredLinkedAndRead) {
-  const std::string content("config \0 with a NUL and \xff bytes", 33);
+  static constexpr char kRaw[] = "config \0 with a NUL and \xff bytes";
+  const std::string content(kRaw, sizeof kRaw - 1);
   const std::string d = sha256(content);
   EXPECT_FALSE(store_->inline_blob(d)->has_value());
 
