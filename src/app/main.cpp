@@ -1,5 +1,6 @@
 // portcullis: one binary, many roles. `serve` runs the registry; `gc` removes
 // unreferenced data; later: scan, sbom, db, admission.
+#include <csignal>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -10,6 +11,9 @@
 using namespace portcullis;
 
 int main(int argc, char** argv) {
+  // A peer that closes mid-response must cost one connection, not the
+  // process: sendfile(2) to a closed socket raises SIGPIPE.
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App cli{"Portcullis: an OCI registry that keeps vulnerable and untrusted images out of your clusters"};
   cli.require_subcommand(1);
   cli.set_version_flag("--version", std::string(PORTCULLIS_VERSION));

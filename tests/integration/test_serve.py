@@ -232,3 +232,34 @@ def test_sigterm_lets_an_upload_in_flight_finish(tmp_path):
         assert r.status == 200 and r.read() == data
     finally:
         assert p2.stop() == 0
+
+
+def test_client_closing_mid_download_does_not_stop_the_server(tmp_path):
+    port = free_port()
+    p = Proc(["serve", "--listen", f"127.0.0.1:{port}", "--data", str(tmp_path / "d")], tmp_path,
+             {"PORTCULLIS_ADMIN_PASSWORD": "pw"})
+    auth = basic("admin", "pw")
+    try:
+        wait_status(lambda: http.client.HTTPConnection("127.0.0.1", port, timeout=5))
+        import hashlib
+        data = os.urandom(64 << 20)
+        digest = "sha256:" + hashlib.sha256(data).hexdigest()
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        c.request("POST", f"/v2/library/big/blobs/uploads/?digest={digest}", body=data,
+                  headers={**auth, "Content-Type": "application/octet-stream"})
+        assert c.getresponse().status == 201
+        for _ in range(5):
+            s = socket.create_connection(("127.0.0.1", port))
+            s.sendall(f"GET /v2/library/big/blobs/{digest} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            s.recv(65536)
+            # close with unread data: the server's next send hits a reset socket
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            s.close()
+        time.sleep(0.5)
+        assert p.p.poll() is None, p.text()[-2000:]
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        c.request("GET", f"/v2/library/big/blobs/{digest}")
+        r = c.getresponse()
+        assert r.status == 200 and hashlib.sha256(r.read()).hexdigest() == digest.split(":")[1]
+    finally:
+        assert p.stop() == 0
