@@ -37,63 +37,58 @@ std::string link_next(const std::string& base, const std::string& last, std::int
 
 }  // namespace
 
+// One page of a sorted name list: reads `n` and `last`, asks `fetch(last,
+// limit)` for one name more than the page holds, and when there is more sets
+// the Link header to the next page of `base`.
+template <class Fetch>
+static core::Result<std::vector<std::string>> page_of(const http::Exchange& ex, http::Response& res,
+                                                      const std::string& base, Fetch fetch) {
+  std::int64_t n;
+  bool given;
+  if (!page_size(ex, n, given)) return make_error(ErrorCode::InvalidArgument, "n must be a non-negative integer");
+  std::vector<std::string> names;
+  if (n > 0) {
+    auto r = fetch(ex.query("last").value_or(""), n + 1);
+    if (!r) return r.error();
+    names = std::move(*r);
+  }
+  if (static_cast<std::int64_t>(names.size()) > n) {
+    names.resize(static_cast<std::size_t>(n));
+    res.header("Link", link_next(base, names.back(), n));
+  }
+  return names;
+}
+
 http::Task<void> Registry::handle_tags(http::Exchange& ex, const auth::Principal* who, const Target& t) {
   if (!t.repository) {
     co_await send_error(ex, make_error(ErrorCode::NameUnknown, "repository name not known to registry: " + t.name));
     co_return;
   }
-  std::int64_t n;
-  bool given;
-  if (!page_size(ex, n, given)) {
-    co_await send_error(ex, make_error(ErrorCode::InvalidArgument, "n must be a non-negative integer"));
+  http::Response res;
+  auto tags = page_of(ex, res, "/v2/" + t.name + "/tags/list", [&](const std::string& last, std::int64_t limit) {
+    return meta_.list_tags(t.repository->id, last, limit);
+  });
+  if (!tags) {
+    co_await send_error(ex, tags.error());
     co_return;
   }
-  std::string last = ex.query("last").value_or("");
-  std::vector<std::string> tags;
-  if (n > 0) {
-    auto r = meta_.list_tags(t.repository->id, last, n + 1);
-    if (!r) {
-      co_await send_error(ex, r.error());
-      co_return;
-    }
-    tags = std::move(*r);
-  }
-  http::Response res;
-  if (static_cast<std::int64_t>(tags.size()) > n) {
-    tags.resize(static_cast<std::size_t>(n));
-    res.header("Link", link_next("/v2/" + t.name + "/tags/list", tags.back(), n));
-  }
-  nlohmann::json body = {{"name", t.name}, {"tags", tags}};
-  res.body = body.dump();
+  res.body = nlohmann::json{{"name", t.name}, {"tags", *tags}}.dump();
   res.header("Content-Type", "application/json");
   add_common_headers(res);
   co_await ex.send(std::move(res));
 }
 
 http::Task<void> Registry::handle_catalog(http::Exchange& ex, const auth::Principal* who) {
-  std::int64_t n;
-  bool given;
-  if (!page_size(ex, n, given)) {
-    co_await send_error(ex, make_error(ErrorCode::InvalidArgument, "n must be a non-negative integer"));
+  // The anonymous see only public projects' repositories.
+  http::Response res;
+  auto repos = page_of(ex, res, "/v2/_catalog", [&](const std::string& last, std::int64_t limit) {
+    return meta_.list_repositories(last, limit, who == nullptr);
+  });
+  if (!repos) {
+    co_await send_error(ex, repos.error());
     co_return;
   }
-  std::string last = ex.query("last").value_or("");
-  std::vector<std::string> repos;
-  if (n > 0) {
-    auto r = meta_.list_repositories(last, n + 1, who == nullptr);
-    if (!r) {
-      co_await send_error(ex, r.error());
-      co_return;
-    }
-    repos = std::move(*r);
-  }
-  http::Response res;
-  if (static_cast<std::int64_t>(repos.size()) > n) {
-    repos.resize(static_cast<std::size_t>(n));
-    res.header("Link", link_next("/v2/_catalog", repos.back(), n));
-  }
-  nlohmann::json body = {{"repositories", repos}};
-  res.body = body.dump();
+  res.body = nlohmann::json{{"repositories", *repos}}.dump();
   res.header("Content-Type", "application/json");
   add_common_headers(res);
   co_await ex.send(std::move(res));

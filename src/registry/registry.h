@@ -87,6 +87,8 @@ class Registry {
 
   http::Task<void> send_error(http::Exchange& ex, const core::Error& e);
   http::Response unauthorized(const std::string& message) const;
+  // 201 for a blob now in repository `name` (upload finished or mounted).
+  http::Response blob_created(const std::string& name, const core::Digest& d) const;
   void add_common_headers(http::Response& r) const;
 
   // Upload sessions open in this process (file descriptor + running hash).

@@ -176,6 +176,15 @@ core::Result<void> Registry::link_sealed(std::int64_t repository_id, std::unique
   return linked;
 }
 
+http::Response Registry::blob_created(const std::string& name, const core::Digest& d) const {
+  http::Response r;
+  r.status = 201;
+  r.header("Location", "/v2/" + name + "/blobs/" + d.str());
+  r.header("Docker-Content-Digest", d.str());
+  add_common_headers(r);
+  return r;
+}
+
 core::Result<void> Registry::link_inline(std::int64_t repository_id, const core::Digest& digest, std::string bytes) {
   // Hash what is stored, whatever the upload's running hash said.
   if (core::Digest::of(digest.algorithm(), bytes) != digest)
@@ -230,14 +239,6 @@ http::Task<void> Registry::start_upload(http::Exchange& ex, const auth::Principa
     co_await send_error(ex, repo.error());
     co_return;
   }
-  auto blob_created = [&](const core::Digest& d) {
-    http::Response r;
-    r.status = 201;
-    r.header("Location", "/v2/" + t.name + "/blobs/" + d.str());
-    r.header("Docker-Content-Digest", d.str());
-    add_common_headers(r);
-    return r;
-  };
 
   // Cross-repository mount: from the named repository if the caller may read
   // it, else (no `from`) from any repository that holds the blob.
@@ -266,7 +267,7 @@ http::Task<void> Registry::start_upload(http::Exchange& ex, const auth::Principa
           return {};
         });
         if (linked) {
-          co_await ex.send(blob_created(*d));
+          co_await ex.send(blob_created(t.name, *d));
           co_return;
         }
       }
@@ -290,7 +291,7 @@ http::Task<void> Registry::start_upload(http::Exchange& ex, const auth::Principa
         co_await send_error(ex, linked.error());
         co_return;
       }
-      co_await ex.send(blob_created(*d));
+      co_await ex.send(blob_created(t.name, *d));
       co_return;
     }
     auto up = blobs_.create_upload(id);
@@ -312,7 +313,7 @@ http::Task<void> Registry::start_upload(http::Exchange& ex, const auth::Principa
         co_await send_error(ex, linked.error());
         co_return;
       }
-      co_await ex.send(blob_created(*d));
+      co_await ex.send(blob_created(t.name, *d));
       co_return;
     }
     if (n) {
@@ -320,7 +321,7 @@ http::Task<void> Registry::start_upload(http::Exchange& ex, const auth::Principa
       if (sealed) {
         auto linked = link_sealed(repo->id, std::move(upload), *d, sealed->size);
         if (linked) {
-          co_await ex.send(blob_created(*d));
+          co_await ex.send(blob_created(t.name, *d));
           co_return;
         }
         co_await send_error(ex, linked.error());
@@ -480,12 +481,7 @@ http::Task<void> Registry::finish_upload(http::Exchange& ex, const std::string& 
       co_await send_error(ex, linked.error());
       co_return;
     }
-    http::Response r;
-    r.status = 201;
-    r.header("Location", "/v2/" + t.name + "/blobs/" + d->str());
-    r.header("Docker-Content-Digest", d->str());
-    add_common_headers(r);
-    co_await ex.send(std::move(r));
+    co_await ex.send(blob_created(t.name, *d));
     co_return;
   }
   auto sealed = blobs_.seal_upload(*upload, *d);
@@ -505,12 +501,7 @@ http::Task<void> Registry::finish_upload(http::Exchange& ex, const std::string& 
     co_await send_error(ex, linked.error());
     co_return;
   }
-  http::Response r;
-  r.status = 201;
-  r.header("Location", "/v2/" + t.name + "/blobs/" + d->str());
-  r.header("Docker-Content-Digest", d->str());
-  add_common_headers(r);
-  co_await ex.send(std::move(r));
+  co_await ex.send(blob_created(t.name, *d));
 }
 
 http::Task<void> Registry::cancel_upload(http::Exchange& ex, const std::string& id, const Target& t) {
