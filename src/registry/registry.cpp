@@ -53,16 +53,37 @@ std::string Registry::new_upload_id() {
   return core::to_hex(raw, sizeof raw);
 }
 
+bool Registry::cached_target(Target& t) {
+  std::lock_guard lock(targets_mu_);
+  auto it = targets_.find(t.name);
+  if (it == targets_.end() || it->second.expires < std::chrono::steady_clock::now()) return false;
+  t.project = it->second.project;
+  t.repository = it->second.repository;
+  return true;
+}
+
+void Registry::remember_target(const Target& t) {
+  // Only what exists is remembered: a repository created a moment later
+  // must be seen at once.
+  if (!t.project || !t.repository) return;
+  std::lock_guard lock(targets_mu_);
+  if (targets_.size() >= kMaxCachedTargets) targets_.clear();
+  targets_[t.name] = CachedTarget{*t.project, *t.repository, std::chrono::steady_clock::now() + kTargetTtl};
+}
+
 std::optional<Error> Registry::authorize(const auth::Principal* who, auth::Action action, Target& t) {
   if (!core::is_valid_repository_name(t.name))
     return make_error(ErrorCode::NameInvalid, "invalid repository name: " + t.name);
-  auto project = meta_.find_project(core::project_of(t.name));
-  if (!project) return project.error();
-  t.project = *project;
-  if (t.project) {
-    auto repo = meta_.find_repository(t.name);
-    if (!repo) return repo.error();
-    t.repository = *repo;
+  if (!cached_target(t)) {
+    auto project = meta_.find_project(core::project_of(t.name));
+    if (!project) return project.error();
+    t.project = *project;
+    if (t.project) {
+      auto repo = meta_.find_repository(t.name);
+      if (!repo) return repo.error();
+      t.repository = *repo;
+    }
+    remember_target(t);
   }
   const meta::Project* p = t.project ? &*t.project : nullptr;
   bool read = action == auth::Action::Pull;

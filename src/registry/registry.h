@@ -107,6 +107,21 @@ class Registry {
   auth::Authenticator& auth_;
   ManifestCache manifests_;
   ManifestCache small_blobs_;  // inline blobs by digest (media type unused)
+  // Project and repository of recently used names, for a few seconds: two
+  // metadata lookups fewer on every request. Projects and repositories are
+  // never renamed or deleted yet; when they can be, this must follow.
+  struct CachedTarget {
+    meta::Project project;
+    meta::Repository repository;
+    std::chrono::steady_clock::time_point expires;
+  };
+  static constexpr std::chrono::seconds kTargetTtl{5};
+  static constexpr std::size_t kMaxCachedTargets = 10000;
+  bool cached_target(Target& t);
+  void remember_target(const Target& t);
+  std::mutex targets_mu_;
+  std::unordered_map<std::string, CachedTarget> targets_;
+
   std::mutex sessions_mu_;
   std::unordered_map<std::string, std::shared_ptr<UploadSession>> sessions_;
 };
