@@ -1,3 +1,4 @@
+#include "support/temp_dir.h"
 #include "auth/authenticator.h"
 
 #include <gtest/gtest.h>
@@ -97,23 +98,7 @@ TEST(ParseBasic, MalformedIsUnauthorized) {
 
 // ---------------------------------------------------------------- authenticator
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "pc-auth-XXXXXX").string();
-    char* p = ::mkdtemp(tmpl.data());
-    if (!p) throw std::runtime_error("mkdtemp failed");
-    path_ = p;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using portcullis::testing::TempDir;
 
 class AuthenticatorTest : public ::testing::Test {
  protected:

@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/temp_dir.h"
 #include "core/digest.h"
 #include "meta/meta_store.h"
 #include "meta/migrations.h"
@@ -22,23 +23,7 @@ namespace {
 namespace fs = std::filesystem;
 using core::ErrorCode;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "pc-meta-XXXXXX").string();
-    char* p = ::mkdtemp(tmpl.data());
-    if (!p) throw std::runtime_error("mkdtemp failed");
-    path_ = p;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using portcullis::testing::TempDir;
 
 std::string sha256(std::string_view s) { return core::Digest::of(core::DigestAlgorithm::Sha256, s).str(); }
 

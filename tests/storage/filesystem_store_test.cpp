@@ -8,6 +8,7 @@
 #include <map>
 #include <string>
 
+#include "support/temp_dir.h"
 #include "core/digest.h"
 #include "storage/blob_store.h"
 
@@ -19,23 +20,7 @@ using core::Digest;
 using core::DigestAlgorithm;
 using core::ErrorCode;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "pc-storage-XXXXXX").string();
-    char* p = ::mkdtemp(tmpl.data());
-    if (!p) throw std::runtime_error("mkdtemp failed");
-    path_ = p;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using portcullis::testing::TempDir;
 
 std::string read_all(BlobReader& r) {
   std::string out;
