@@ -1,0 +1,66 @@
+#include <algorithm>
+#include <map>
+#include <string_view>
+#include <utility>
+
+#include "scan/inventory.h"
+#include "scan/os_release.h"
+
+namespace portcullis::scan {
+namespace {
+
+// Whether `path` is `dir` or lies below it.
+bool is_under(std::string_view path, std::string_view dir) {
+  if (dir.empty()) return true;
+  if (path.size() < dir.size() || path.compare(0, dir.size(), dir) != 0) return false;
+  return path.size() == dir.size() || path[dir.size()] == '/';
+}
+
+struct Entry {
+  const FileResult* result;
+  const LayerResult* layer;
+};
+
+}  // namespace
+
+void merge_layers(const std::vector<LayerResult>& layers, Inventory& inventory) {
+  // (path, analyzer) -> surviving result; ordered by path so output is stable.
+  std::map<std::pair<std::string_view, std::string_view>, Entry> alive;
+  for (const LayerResult& layer : layers) {
+    // Deletions apply to lower layers only, so they come before this layer's own files.
+    auto erase_under = [&](std::string_view dir, bool keep_dir_itself) {
+      for (auto it = alive.begin(); it != alive.end();) {
+        std::string_view p = it->first.first;
+        bool hit = keep_dir_itself ? (p.size() > dir.size() && is_under(p, dir)) : is_under(p, dir);
+        it = hit ? alive.erase(it) : std::next(it);
+      }
+    };
+    for (const std::string& dir : layer.opaque_dirs) erase_under(dir, true);
+    for (const std::string& path : layer.whiteouts) erase_under(path, false);
+    for (const FileResult& file : layer.files) alive[{file.path, file.analyzer}] = Entry{&file, &layer};
+    for (const std::string& w : layer.warnings)
+      inventory.warnings.push_back((layer.diff_id.empty() ? std::string("layer") : layer.diff_id) + ": " + w);
+  }
+
+  // Packages in layer order, then path order; OS facts likewise.
+  std::vector<Entry> entries;
+  entries.reserve(alive.size());
+  for (const auto& [key, entry] : alive) entries.push_back(entry);
+  std::stable_sort(entries.begin(), entries.end(),
+                   [&](const Entry& a, const Entry& b) { return a.layer < b.layer; });
+
+  std::vector<OsFact> facts;
+  for (const Entry& e : entries) {
+    if (e.result->os) facts.push_back(*e.result->os);
+    for (const Package& pkg : e.result->packages) {
+      Package copy = pkg;
+      if (copy.layer.empty()) copy.layer = e.layer->diff_id;
+      if (copy.path.empty()) copy.path = e.result->path;
+      inventory.packages.push_back(std::move(copy));
+    }
+    for (const std::string& w : e.result->warnings) inventory.warnings.push_back(e.result->path + ": " + w);
+  }
+  inventory.os = merge_os_facts(facts);
+}
+
+}  // namespace portcullis::scan
