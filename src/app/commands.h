@@ -18,6 +18,21 @@ struct GcCommand {
 };
 int run_gc(const Config& config, const GcCommand& gc);
 
+struct SbomCommand {
+  std::string image;
+  std::string format = "table";
+  std::string output;
+  std::string platform;
+  std::string creds;
+  std::string auth_file;
+  bool tls_verify = true;
+  bool plain_http = false;
+  std::string cache_dir;
+  bool no_cache = false;
+  bool quiet = false;
+};
+int run_sbom(const SbomCommand& cmd);
+
 // "90", "90s", "15m", "1h", "7d" → seconds; -1 when malformed.
 long long parse_duration_seconds(const std::string& s);
 

@@ -1,5 +1,5 @@
 // portcullis: one binary, many roles. `serve` runs the registry; `gc` removes
-// unreferenced data; later: scan, sbom, db, admission.
+// unreferenced data; `sbom` lists an image's packages; later: scan, db, admission.
 #include <csignal>
 #include <iostream>
 
@@ -39,11 +39,29 @@ int main(int argc, char** argv) {
   gc_cmd->add_option("--upload-grace", gc.upload_grace, "keep uploads idle for less than this (default 24h)");
   gc_cmd->add_flag("--dry-run", gc.dry_run, "only report what would be removed");
 
+  app::SbomCommand sbom;
+  auto* sbom_cmd = cli.add_subcommand("sbom", "list every package in an image (table, JSON, CycloneDX or SPDX)");
+  sbom_cmd->add_option("image", sbom.image,
+                       "oci:DIR[:TAG], docker-archive:FILE[:REF], dir:ROOTFS or docker://HOST/NAME:TAG|@DIGEST")
+      ->required();
+  sbom_cmd->add_option("--format,-f", sbom.format, "table (default), json, cyclonedx-json, spdx-json");
+  sbom_cmd->add_option("--output,-o", sbom.output, "write to this file instead of standard output");
+  sbom_cmd->add_option("--platform", sbom.platform, "OS/ARCH[/VARIANT] to pick from a multi-platform image (default: this host's)");
+  sbom_cmd->add_option("--creds", sbom.creds, "USER:PASSWORD for the registry")->envname("PORTCULLIS_CREDS");
+  sbom_cmd->add_option("--authfile", sbom.auth_file, "docker config.json / containers auth.json to read credentials from");
+  sbom_cmd->add_option("--tls-verify", sbom.tls_verify, "verify the registry's TLS certificate (default true)");
+  sbom_cmd->add_flag("--plain-http", sbom.plain_http, "talk to the registry over http://");
+  sbom_cmd->add_option("--cache-dir", sbom.cache_dir, "where layer results are kept (default ~/.cache/portcullis)");
+  sbom_cmd->add_flag("--no-cache", sbom.no_cache, "read every layer, store nothing");
+  sbom_cmd->add_flag("--quiet,-q", sbom.quiet, "no progress display or warnings");
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return cli.exit(e) == 0 ? 0 : 2;
   }
+
+  if (sbom_cmd->parsed()) return app::run_sbom(sbom);
 
   app::Config config;
   if (!config_file.empty()) {

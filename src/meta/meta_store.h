@@ -195,6 +195,12 @@ class MetaStore {
   virtual Result<std::vector<Upload>> stale_uploads(std::int64_t before) = 0;
 
   // ---- principals
+  // ---- layer analysis cache (opaque documents of the scanner)
+  virtual Result<std::optional<std::string>> get_layer_result(const std::string& cache_key) = 0;
+  // Replaces any result under the same key.
+  virtual Result<void> put_layer_result(const std::string& cache_key, const std::string& diff_id,
+                                        const std::string& result) = 0;
+
   virtual Result<std::optional<User>> find_user(const std::string& name) = 0;
   virtual Result<User> create_user(const User& u) = 0;  // Conflict if the name is taken
   virtual Result<std::int64_t> count_users() = 0;

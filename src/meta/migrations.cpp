@@ -94,6 +94,20 @@ const std::vector<Migration>& sqlite_migrations() {
            " digest TEXT PRIMARY KEY REFERENCES blobs(digest) ON DELETE CASCADE,"
            " content BLOB)",
        }},
+      {3,
+       "layer analysis cache",
+       {
+           // What the scanner read from a layer, keyed by (diffID, analyzer
+           // versions) hashed into cache_key; an opaque document of the scan
+           // module. Shared by every image holding the layer.
+           // PostgreSQL: result BYTEA.
+           "CREATE TABLE layer_results ("
+           " cache_key TEXT PRIMARY KEY,"
+           " diff_id TEXT NOT NULL,"
+           " result BLOB NOT NULL,"
+           " created_at BIGINT NOT NULL)",
+           "CREATE INDEX layer_results_diff_id ON layer_results(diff_id)",
+       }},
   };
   return migrations;
 }

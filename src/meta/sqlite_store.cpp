@@ -454,6 +454,32 @@ class SqliteStore final : public MetaStore {
     });
   }
 
+  // ---- layer analysis cache
+
+  Result<std::optional<std::string>> get_layer_result(const std::string& cache_key) override {
+    return read([&](Conn& c) -> Result<std::optional<std::string>> {
+      soci::blob bytes(c.sql);
+      soci::indicator ind = soci::i_null;
+      c.sql << "SELECT result FROM layer_results WHERE cache_key = :k", use(cache_key), into(bytes, ind);
+      if (!c.sql.got_data()) return std::optional<std::string>();
+      return std::optional<std::string>(read_blob(bytes, ind));
+    });
+  }
+
+  Result<void> put_layer_result(const std::string& cache_key, const std::string& diff_id,
+                                const std::string& result) override {
+    if (result.empty()) return make_error(ErrorCode::InvalidArgument, "empty layer result");
+    return write([&](Conn& c, WriteState&) -> Result<void> {
+      soci::blob bytes(c.sql);
+      bytes.write(0, result.data(), result.size());
+      std::int64_t now = now_seconds();
+      c.sql << "INSERT INTO layer_results(cache_key, diff_id, result, created_at) VALUES(:k, :d, :r, :t)"
+               " ON CONFLICT(cache_key) DO UPDATE SET result = excluded.result, created_at = excluded.created_at",
+          use(cache_key), use(diff_id), use(bytes), use(now);
+      return {};
+    });
+  }
+
   // ---- upload sessions
 
   Result<void> create_upload(const std::string& id, std::int64_t repository_id) override {

@@ -1,5 +1,7 @@
 #include <algorithm>
 #include <map>
+#include <set>
+#include <tuple>
 #include <string_view>
 #include <utility>
 
@@ -61,6 +63,14 @@ void merge_layers(const std::vector<LayerResult>& layers, Inventory& inventory) 
     for (const std::string& w : e.result->warnings) inventory.warnings.push_back(e.result->path + ": " + w);
   }
   inventory.os = merge_os_facts(facts);
+
+  // A language package seen twice (its lock file and its installed metadata,
+  // or two copies of one version) is listed once, where it was first found.
+  std::set<std::tuple<std::string, std::string, std::string>> seen;
+  std::erase_if(inventory.packages, [&](const Package& p) {
+    if (p.ecosystem == ecosystem::kDeb || p.ecosystem == ecosystem::kApk || p.ecosystem == ecosystem::kRpm) return false;
+    return !seen.emplace(p.ecosystem, p.name, p.version).second;
+  });
 }
 
 }  // namespace portcullis::scan

@@ -1,9 +1,12 @@
 // The transports behind open_image_source(), one file each.
 #pragma once
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "core/result.h"
+#include "scan/analyzer.h"
+#include "scan/file_dispatch.h"
 #include "scan/image_source.h"
 
 namespace portcullis::scan {
@@ -14,6 +17,8 @@ core::Result<std::unique_ptr<ImageSource>> make_oci_layout_source(std::string_vi
 core::Result<std::unique_ptr<ImageSource>> make_docker_archive_source(std::string_view path);
 // dir:ROOTFS  (rootfs_dir.cpp)
 core::Result<std::unique_ptr<ImageSource>> make_rootfs_source(std::string_view path);
+// The files of a dir: source, analyzed like one layer (no whiteouts; never cached).
+core::Result<LayerResult> read_rootfs(const std::string& dir, const AnalyzerList& analyzers, const ScanLimits& limits);
 // docker://HOST/NAME:TAG|@DIGEST  (docker.cpp); `reference` is without "docker://".
 core::Result<std::unique_ptr<ImageSource>> make_docker_source(std::string_view reference, const SourceOptions& options);
 
