@@ -1,0 +1,344 @@
+// npm packages from text metadata:
+//   - lockfiles: `**/package-lock.json` and npm 7+'s hidden lockfile
+//     `**/node_modules/.package-lock.json` (lockfileVersion 1: nested
+//     "dependencies"; 2 and 3: the flat "packages" map keyed by install path);
+//   - installed manifests: `**/node_modules/<name>/package.json` and
+//     `**/node_modules/@scope/<name>/package.json`.
+//
+// A lockfile reports each (name, version) once; it is marked {"dev","true"}
+// only when every occurrence in the file is a dev dependency (a package that
+// production code also installs is not dev). Entries npm itself does not
+// install from a registry are skipped: the root project (""), `link: true`
+// entries (their target is listed under its own key) and entries without a
+// version.
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "scan/analyzers/analyzers.h"
+
+namespace portcullis::scan {
+namespace {
+
+using nlohmann::json;
+
+// npm nests one level per node_modules directory; real trees stay far below this.
+constexpr int kMaxJsonDepth = 512;
+constexpr int kMaxV1Depth = 128;
+constexpr std::string_view kNodeModules = "node_modules/";
+
+// True when brackets nest deeper than `limit` (strings skipped). Checked before
+// parsing so hostile input costs one linear pass and nothing more.
+bool json_too_deep(std::string_view text, int limit) {
+  int depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > limit) return true;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return false;
+}
+
+std::optional<json> parse_json(std::string_view text, FileResult& out) {
+  if (json_too_deep(text, kMaxJsonDepth)) {
+    out.warnings.push_back("npm: JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels; file skipped");
+    return std::nullopt;
+  }
+  json doc = json::parse(text.begin(), text.end(), nullptr, false);
+  if (doc.is_discarded()) {
+    out.warnings.push_back("npm: invalid JSON; file skipped");
+    return std::nullopt;
+  }
+  return doc;
+}
+
+const json* member(const json& obj, const char* key) {
+  if (!obj.is_object()) return nullptr;
+  auto it = obj.find(key);
+  return it == obj.end() ? nullptr : &*it;
+}
+
+std::string string_member(const json& obj, const char* key) {
+  const json* v = member(obj, key);
+  return v && v->is_string() ? v->get<std::string>() : std::string();
+}
+
+bool true_member(const json& obj, const char* key) {
+  const json* v = member(obj, key);
+  return v && v->is_boolean() && v->get<bool>();
+}
+
+// One license value: "MIT", or the legacy {"type": "MIT", "url": ...}.
+void add_license(const json& v, std::vector<std::string>& out) {
+  std::string s = v.is_string() ? v.get<std::string>() : string_member(v, "type");
+  if (!s.empty()) out.push_back(std::move(s));
+}
+
+// "license" (string or legacy object), else the legacy "licenses" (array of
+// either, or a single one).
+std::vector<std::string> licenses_of(const json& obj) {
+  std::vector<std::string> out;
+  if (const json* l = member(obj, "license")) add_license(*l, out);
+  if (!out.empty()) return out;
+  if (const json* ls = member(obj, "licenses")) {
+    if (ls->is_array()) {
+      for (const json& l : *ls) add_license(l, out);
+    } else {
+      add_license(*ls, out);
+    }
+  }
+  return out;
+}
+
+// The package name an install path ends in: the part after the last
+// "node_modules/" segment ("node_modules/a/node_modules/@s/b" -> "@s/b").
+// Empty when the path has no such segment.
+std::string_view name_from_path(std::string_view path) {
+  for (std::size_t pos = path.rfind(kNodeModules); pos != std::string_view::npos;
+       pos = pos == 0 ? std::string_view::npos : path.rfind(kNodeModules, pos - 1)) {
+    if (pos == 0 || path[pos - 1] == '/') return path.substr(pos + kNodeModules.size());
+  }
+  return {};
+}
+
+// npm's rules for a package name that could come from the registry: at most
+// 214 characters, URL-safe, not starting with '.' or '_', and "@scope/name"
+// or "name" (one slash exactly when scoped).
+bool valid_name(std::string_view name) {
+  if (name.empty() || name.size() > 214) return false;
+  std::string_view rest = name;
+  if (rest.front() == '@') {
+    std::size_t slash = rest.find('/');
+    if (slash == std::string_view::npos || slash == 1 || slash + 1 == rest.size()) return false;
+    rest = rest.substr(slash + 1);
+  }
+  if (rest.front() == '.' || rest.front() == '_') return false;
+  for (char c : name.substr(name.front() == '@' ? 1 : 0)) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '.' || c == '_' || c == '~' || c == '!' || c == '*' || c == '\'' ||
+              c == '(' || c == ')' || c == '/';
+    if (!ok) return false;
+  }
+  return rest.find('/') == std::string_view::npos;
+}
+
+// Packages of one lockfile, one per (name, version).
+class Collector {
+ public:
+  void add(std::string name, std::string version, bool dev, std::vector<std::string> licenses) {
+    auto [it, fresh] = pkgs_.try_emplace({std::move(name), std::move(version)});
+    Entry& e = it->second;
+    if (fresh) {
+      e.dev = dev;
+      e.licenses = std::move(licenses);
+    } else {
+      e.dev = e.dev && dev;
+      if (e.licenses.empty()) e.licenses = std::move(licenses);
+    }
+  }
+  void emit(const FileInfo& file, FileResult& out) {
+    for (auto& [key, e] : pkgs_) {
+      Package p;
+      p.ecosystem = ecosystem::kNpm;
+      p.name = key.first;
+      p.version = key.second;
+      p.licenses = std::move(e.licenses);
+      p.path = std::string(file.path);
+      if (e.dev) p.properties.emplace_back("dev", "true");
+      out.packages.push_back(std::move(p));
+    }
+  }
+  int malformed = 0;  // entries skipped for wrong types
+
+ private:
+  struct Entry {
+    bool dev = false;
+    std::vector<std::string> licenses;
+  };
+  std::map<std::pair<std::string, std::string>, Entry> pkgs_;
+};
+
+// lockfileVersion 1: {"dependencies": {name: {version, dev, dependencies: {...}}}}.
+void read_v1(const json& deps, int depth, Collector& pkgs, bool& too_deep) {
+  if (!deps.is_object()) {
+    ++pkgs.malformed;
+    return;
+  }
+  if (depth > kMaxV1Depth) {
+    too_deep = true;
+    return;
+  }
+  for (const auto& [name, dep] : deps.items()) {
+    if (!dep.is_object()) {
+      ++pkgs.malformed;
+      continue;
+    }
+    const json* version = member(dep, "version");
+    if (version && !version->is_string()) ++pkgs.malformed;
+    std::string v = version && version->is_string() ? version->get<std::string>() : std::string();
+    if (!v.empty() && !name.empty()) pkgs.add(name, std::move(v), true_member(dep, "dev"), licenses_of(dep));
+    if (const json* nested = member(dep, "dependencies")) read_v1(*nested, depth + 1, pkgs, too_deep);
+  }
+}
+
+// lockfileVersion 2 and 3: {"packages": {"node_modules/a": {...}, ...}}.
+void read_packages(const json& packages, Collector& pkgs) {
+  // Workspace folders ("functions/func1") are installed through a link
+  // ("node_modules/function1" -> resolved "functions/func1"); the link's key
+  // names the package when the target has no "name".
+  std::map<std::string, std::string, std::less<>> link_names;
+  for (const auto& [key, entry] : packages.items()) {
+    if (!true_member(entry, "link")) continue;
+    std::string target = string_member(entry, "resolved");
+    std::string_view name = name_from_path(key);
+    if (!target.empty() && !name.empty()) link_names.emplace(std::move(target), std::string(name));
+  }
+  for (const auto& [key, entry] : packages.items()) {
+    if (key.empty()) continue;  // the project itself
+    if (!entry.is_object()) {
+      ++pkgs.malformed;
+      continue;
+    }
+    if (true_member(entry, "link")) continue;
+    const json* version = member(entry, "version");
+    if (!version) continue;  // e.g. a workspace folder without a version
+    if (!version->is_string()) {
+      ++pkgs.malformed;
+      continue;
+    }
+    std::string v = version->get<std::string>();
+    if (v.empty()) continue;
+    std::string name = string_member(entry, "name");
+    if (name.empty()) name = std::string(name_from_path(key));
+    if (name.empty()) {
+      auto it = link_names.find(key);
+      if (it != link_names.end()) name = it->second;
+    }
+    if (name.empty()) continue;
+    pkgs.add(std::move(name), std::move(v), true_member(entry, "dev"), licenses_of(entry));
+  }
+}
+
+void read_lockfile(const FileInfo& file, std::string_view content, FileResult& out) {
+  std::optional<json> doc = parse_json(content, out);
+  if (!doc) return;
+  if (!doc->is_object()) {
+    out.warnings.push_back("npm: lockfile is not a JSON object");
+    return;
+  }
+  Collector pkgs;
+  const json* packages = member(*doc, "packages");
+  const json* deps = member(*doc, "dependencies");
+  // Version 2 carries both forms; "packages" is the complete one.
+  if (packages && packages->is_object()) {
+    read_packages(*packages, pkgs);
+  } else if (deps) {
+    bool too_deep = false;
+    read_v1(*deps, 0, pkgs, too_deep);
+    if (too_deep)
+      out.warnings.push_back("npm: dependencies nested deeper than " + std::to_string(kMaxV1Depth) +
+                             " levels; the deeper ones are not reported");
+  } else if (packages) {
+    ++pkgs.malformed;
+  }
+  if (pkgs.malformed > 0)
+    out.warnings.push_back("npm: " + std::to_string(pkgs.malformed) + " lockfile entries have unexpected types and were skipped");
+  pkgs.emit(file, out);
+}
+
+void read_manifest(const FileInfo& file, std::string_view content, FileResult& out) {
+  std::optional<json> doc = parse_json(content, out);
+  if (!doc) return;
+  if (!doc->is_object()) {
+    out.warnings.push_back("npm: package.json is not a JSON object");
+    return;
+  }
+  const json* name = member(*doc, "name");
+  const json* version = member(*doc, "version");
+  if ((name && !name->is_string()) || (version && !version->is_string())) {
+    out.warnings.push_back("npm: package.json name or version is not a string");
+    return;
+  }
+  // Both fields are optional in package.json; without them there is nothing to report.
+  if (!name || !version) return;
+  std::string n = name->get<std::string>(), v = version->get<std::string>();
+  if (n.empty() || v.empty()) return;
+  if (!valid_name(n)) {
+    out.warnings.push_back("npm: package.json has an invalid package name");
+    return;
+  }
+  Package p;
+  p.ecosystem = ecosystem::kNpm;
+  p.name = std::move(n);
+  p.version = std::move(v);
+  p.licenses = licenses_of(*doc);
+  p.path = std::string(file.path);
+  out.packages.push_back(std::move(p));
+}
+
+enum class Kind { none, lockfile, manifest };
+
+std::string_view base_name(std::string_view path) {
+  std::size_t slash = path.rfind('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+Kind classify(std::string_view path) {
+  std::string_view base = base_name(path);
+  std::string_view dir = path.substr(0, path.size() - base.size());  // "" or ends in '/'
+  if (base == ".package-lock.json") {
+    return dir == kNodeModules || dir.ends_with("/node_modules/") ? Kind::lockfile : Kind::none;
+  }
+  if (base == "package-lock.json") {
+    // Lockfiles shipped inside installed packages describe their authors'
+    // trees, not this image's.
+    bool in_node_modules = dir.starts_with(kNodeModules) || dir.find("/node_modules/") != std::string_view::npos;
+    return in_node_modules ? Kind::none : Kind::lockfile;
+  }
+  if (base == "package.json") {
+    // Only a package's own manifest: the directory right below a
+    // node_modules (or @scope/ below it). Manifests deeper inside a package
+    // (test fixtures, sub-builds) are not installed packages.
+    if (dir.empty()) return Kind::none;
+    std::string_view pkg_dir = name_from_path(dir.substr(0, dir.size() - 1));
+    return !pkg_dir.empty() && valid_name(pkg_dir) ? Kind::manifest : Kind::none;
+  }
+  return Kind::none;
+}
+
+class NpmAnalyzer final : public Analyzer {
+ public:
+  std::string_view name() const override { return "npm"; }
+  int version() const override { return 1; }
+  Want wants(const FileInfo& file) const override {
+    return classify(file.path) == Kind::none ? Want::no : Want::whole;
+  }
+  void analyze(const FileInfo& file, std::string_view content, FileResult& out) const override {
+    switch (classify(file.path)) {
+      case Kind::lockfile: read_lockfile(file, content, out); break;
+      case Kind::manifest: read_manifest(file, content, out); break;
+      case Kind::none: break;
+    }
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Analyzer> make_npm_analyzer() { return std::make_unique<NpmAnalyzer>(); }
+
+}  // namespace portcullis::scan
