@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <set>
 #include <tuple>
 #include <string_view>
@@ -21,7 +22,21 @@ bool is_under(std::string_view path, std::string_view dir) {
 struct Entry {
   const FileResult* result;
   const LayerResult* layer;
+  std::shared_ptr<FileResult> trimmed;  // a copy without packages a later layer deleted
 };
+
+// A package read from a lock file names where it is installed (property
+// "location", one per copy); it survives while one of them does.
+bool installed_copy_survives(const Package& pkg, std::string_view deleted, bool children_only) {
+  bool any = false;
+  for (const auto& [key, value] : pkg.properties) {
+    if (key != "location") continue;
+    any = true;
+    bool gone = children_only ? (value.size() > deleted.size() && is_under(value, deleted)) : is_under(value, deleted);
+    if (!gone) return true;
+  }
+  return !any;
+}
 
 }  // namespace
 
@@ -34,12 +49,24 @@ void merge_layers(const std::vector<LayerResult>& layers, Inventory& inventory) 
       for (auto it = alive.begin(); it != alive.end();) {
         std::string_view p = it->first.first;
         bool hit = keep_dir_itself ? (p.size() > dir.size() && is_under(p, dir)) : is_under(p, dir);
-        it = hit ? alive.erase(it) : std::next(it);
+        if (hit) {
+          it = alive.erase(it);
+          continue;
+        }
+        Entry& e = it->second;
+        const FileResult& current = e.trimmed ? *e.trimmed : *e.result;
+        auto survives = [&](const Package& pkg) { return installed_copy_survives(pkg, dir, keep_dir_itself); };
+        if (!std::all_of(current.packages.begin(), current.packages.end(), survives)) {
+          auto copy = std::make_shared<FileResult>(current);
+          std::erase_if(copy->packages, [&](const Package& pkg) { return !survives(pkg); });
+          e.trimmed = std::move(copy);
+        }
+        ++it;
       }
     };
     for (const std::string& dir : layer.opaque_dirs) erase_under(dir, true);
     for (const std::string& path : layer.whiteouts) erase_under(path, false);
-    for (const FileResult& file : layer.files) alive[{file.path, file.analyzer}] = Entry{&file, &layer};
+    for (const FileResult& file : layer.files) alive[{file.path, file.analyzer}] = Entry{&file, &layer, nullptr};
     for (const std::string& w : layer.warnings)
       inventory.warnings.push_back((layer.diff_id.empty() ? std::string("layer") : layer.diff_id) + ": " + w);
   }
@@ -54,7 +81,7 @@ void merge_layers(const std::vector<LayerResult>& layers, Inventory& inventory) 
   std::vector<OsFact> facts;
   for (const Entry& e : entries) {
     if (e.result->os) facts.push_back(*e.result->os);
-    for (const Package& pkg : e.result->packages) {
+    for (const Package& pkg : (e.trimmed ? *e.trimmed : *e.result).packages) {
       Package copy = pkg;
       if (copy.layer.empty()) copy.layer = e.layer->diff_id;
       if (copy.path.empty()) copy.path = e.result->path;

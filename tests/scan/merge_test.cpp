@@ -99,3 +99,26 @@ TEST(Merge, WarningsSayWhereTheyComeFrom) {
 
 }  // namespace
 }  // namespace portcullis::scan
+
+namespace portcullis::scan {
+namespace {
+
+TEST(Merge, ALockFilePackageGoesWhenAllItsInstalledCopiesAreDeleted) {
+  FileResult lock = file("app/package-lock.json", {});
+  Package once{"npm", "lodash", "4.17.4"};
+  once.properties = {{"location", "app/node_modules/lodash"}};
+  Package twice{"npm", "ms", "2.0.0"};
+  twice.properties = {{"location", "app/node_modules/ms"}, {"location", "app/node_modules/debug/node_modules/ms"}};
+  lock.packages = {once, twice};
+  Inventory inv;
+  merge_layers({layer("L1", {lock}), layer("L2", {}, {"app/node_modules/lodash", "app/node_modules/ms"})}, inv);
+  ASSERT_EQ(inv.packages.size(), 1u);
+  EXPECT_EQ(inv.packages[0].name, "ms");  // its nested copy is still there
+
+  Inventory opaque;
+  merge_layers({layer("L1", {lock}), layer("L2", {}, {}, {"app/node_modules"})}, opaque);
+  EXPECT_TRUE(opaque.packages.empty());
+}
+
+}  // namespace
+}  // namespace portcullis::scan

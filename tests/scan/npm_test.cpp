@@ -275,28 +275,5 @@ TEST(NpmMalformed, DeepNesting) {
   EXPECT_EQ(d.warnings.size(), 1u);
 }
 
-// Trivy's integration golden npm.json.golden, whose input is golden/trivy/repo/npm/.
-TEST(NpmGolden, TrivyRepoNpm) {
-  const std::string rel = "golden/trivy/repo/npm/package-lock.json";
-  if (!std::filesystem::exists(fixture_path(rel)))
-    GTEST_SKIP() << "fixtures/" << rel << " is listed in SOURCES.md but not present in shared/fixtures";
-  FileResult r = run("package-lock.json", read_fixture(rel));
-  // Trivy leaves dev dependencies out by default; everything it lists must be here.
-  std::set<NameVersion> got = name_versions(r);
-  for (const NameVersion& nv : std::set<NameVersion>{{"asap", "2.0.6"},
-                                                     {"jquery", "3.3.9"},
-                                                     {"js-tokens", "4.0.0"},
-                                                     {"loose-envify", "1.4.0"},
-                                                     {"object-assign", "4.1.1"},
-                                                     {"promise", "8.0.3"},
-                                                     {"prop-types", "15.7.2"},
-                                                     {"react", "16.8.6"},
-                                                     {"react-is", "16.8.6"},
-                                                     {"redux", "4.0.1"},
-                                                     {"scheduler", "0.13.6"},
-                                                     {"symbol-observable", "1.2.0"}})
-    EXPECT_TRUE(got.count(nv)) << nv.first << " " << nv.second;
-}
-
 }  // namespace
 }  // namespace portcullis::scan

@@ -142,15 +142,5 @@ TEST(PhpMalformed, TruncatedWrongTypesDeep) {
   EXPECT_EQ(deep.warnings.size(), 1u);
 }
 
-// Trivy's integration golden composer.lock.json.golden, input golden/trivy/repo/composer/composer.lock.
-TEST(PhpGolden, TrivyRepoComposer) {
-  const std::string rel = "golden/trivy/repo/composer/composer.lock";
-  if (!std::filesystem::exists(fixture_path(rel)))
-    GTEST_SKIP() << "fixtures/" << rel << " is listed in SOURCES.md but not present in shared/fixtures";
-  std::set<NameVersion> got = name_versions(run("composer.lock", read_fixture(rel)));
-  for (const NameVersion& nv : std::set<NameVersion>{{"guzzlehttp/guzzle", "7.4.4"}, {"guzzlehttp/psr7", "1.8.3"}})
-    EXPECT_TRUE(got.count(nv)) << nv.first << " " << nv.second;
-}
-
 }  // namespace
 }  // namespace portcullis::scan

@@ -147,21 +147,5 @@ TEST(RustMalformed, DeepNestingAndManyErrorsAreBounded) {
   EXPECT_LE(m.warnings.size(), 25u);
 }
 
-// Trivy's integration golden cargo.lock.json.golden, input golden/trivy/repo/cargo/Cargo.lock.
-TEST(RustGolden, TrivyRepoCargo) {
-  const std::string rel = "golden/trivy/repo/cargo/Cargo.lock";
-  if (!std::filesystem::exists(fixture_path(rel)))
-    GTEST_SKIP() << "fixtures/" << rel << " is listed in SOURCES.md but not present in shared/fixtures";
-  std::set<NameVersion> got = name_versions(run(read_fixture(rel), "Cargo.lock"));
-  for (const NameVersion& nv : std::set<NameVersion>{{"app", "0.1.0"},
-                                                     {"memchr", "1.0.2"},
-                                                     {"regex", "1.7.3"},
-                                                     {"aho-corasick", "0.7.20"},
-                                                     {"libc", "0.2.171"},
-                                                     {"memchr", "2.7.4"},
-                                                     {"regex-syntax", "0.6.29"}})
-    EXPECT_TRUE(got.count(nv)) << nv.first << " " << nv.second;
-}
-
 }  // namespace
 }  // namespace portcullis::scan

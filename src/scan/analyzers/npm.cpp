@@ -140,9 +140,12 @@ bool valid_name(std::string_view name) {
 // Packages of one lockfile, one per (name, version).
 class Collector {
  public:
-  void add(std::string name, std::string version, bool dev, std::vector<std::string> licenses) {
+  // `location`: the install directory relative to the project ("node_modules/a").
+  void add(std::string name, std::string version, bool dev, std::vector<std::string> licenses,
+           std::string_view location) {
     auto [it, fresh] = pkgs_.try_emplace({std::move(name), std::move(version)});
     Entry& e = it->second;
+    if (e.locations.size() < kMaxLocations) e.locations.emplace_back(location);
     if (fresh) {
       e.dev = dev;
       e.licenses = std::move(licenses);
@@ -151,7 +154,8 @@ class Collector {
       if (e.licenses.empty()) e.licenses = std::move(licenses);
     }
   }
-  void emit(const FileInfo& file, FileResult& out) {
+  // `root`: the project directory in the image, that locations are relative to.
+  void emit(const FileInfo& file, std::string_view root, FileResult& out) {
     for (auto& [key, e] : pkgs_) {
       Package p;
       p.ecosystem = ecosystem::kNpm;
@@ -160,21 +164,27 @@ class Collector {
       p.licenses = std::move(e.licenses);
       p.path = std::string(file.path);
       if (e.dev) p.properties.emplace_back("dev", "true");
+      // Where npm installed each copy: the layer merge drops the package when
+      // a later layer deletes all of them.
+      for (const auto& loc : e.locations)
+        p.properties.emplace_back("location", root.empty() ? loc : std::string(root) + "/" + loc);
       out.packages.push_back(std::move(p));
     }
   }
   int malformed = 0;  // entries skipped for wrong types
 
  private:
+  static constexpr std::size_t kMaxLocations = 64;
   struct Entry {
     bool dev = false;
     std::vector<std::string> licenses;
+    std::vector<std::string> locations;
   };
   std::map<std::pair<std::string, std::string>, Entry> pkgs_;
 };
 
 // lockfileVersion 1: {"dependencies": {name: {version, dev, dependencies: {...}}}}.
-void read_v1(const json& deps, int depth, Collector& pkgs, bool& too_deep) {
+void read_v1(const json& deps, int depth, const std::string& parent, Collector& pkgs, bool& too_deep) {
   if (!deps.is_object()) {
     ++pkgs.malformed;
     return;
@@ -191,8 +201,9 @@ void read_v1(const json& deps, int depth, Collector& pkgs, bool& too_deep) {
     const json* version = member(dep, "version");
     if (version && !version->is_string()) ++pkgs.malformed;
     std::string v = version && version->is_string() ? version->get<std::string>() : std::string();
-    if (!v.empty() && !name.empty()) pkgs.add(name, std::move(v), true_member(dep, "dev"), licenses_of(dep));
-    if (const json* nested = member(dep, "dependencies")) read_v1(*nested, depth + 1, pkgs, too_deep);
+    std::string location = (parent.empty() ? "" : parent + "/") + "node_modules/" + name;
+    if (!v.empty() && !name.empty()) pkgs.add(name, std::move(v), true_member(dep, "dev"), licenses_of(dep), location);
+    if (const json* nested = member(dep, "dependencies")) read_v1(*nested, depth + 1, location, pkgs, too_deep);
   }
 }
 
@@ -230,7 +241,7 @@ void read_packages(const json& packages, Collector& pkgs) {
       if (it != link_names.end()) name = it->second;
     }
     if (name.empty()) continue;
-    pkgs.add(std::move(name), std::move(v), true_member(entry, "dev"), licenses_of(entry));
+    pkgs.add(std::move(name), std::move(v), true_member(entry, "dev"), licenses_of(entry), key);
   }
 }
 
@@ -249,7 +260,7 @@ void read_lockfile(const FileInfo& file, std::string_view content, FileResult& o
     read_packages(*packages, pkgs);
   } else if (deps) {
     bool too_deep = false;
-    read_v1(*deps, 0, pkgs, too_deep);
+    read_v1(*deps, 0, "", pkgs, too_deep);
     if (too_deep)
       out.warnings.push_back("npm: dependencies nested deeper than " + std::to_string(kMaxV1Depth) +
                              " levels; the deeper ones are not reported");
@@ -258,7 +269,13 @@ void read_lockfile(const FileInfo& file, std::string_view content, FileResult& o
   }
   if (pkgs.malformed > 0)
     out.warnings.push_back("npm: " + std::to_string(pkgs.malformed) + " lockfile entries have unexpected types and were skipped");
-  pkgs.emit(file, out);
+  // Lock keys are relative to the project: the lock file's directory, or for
+  // the hidden lockfile the directory holding node_modules.
+  std::size_t slash = file.path.rfind('/');
+  std::string_view root = slash == std::string_view::npos ? std::string_view() : file.path.substr(0, slash);
+  if (root == "node_modules") root = {};
+  else if (root.ends_with("/node_modules")) root.remove_suffix(std::string_view("/node_modules").size());
+  pkgs.emit(file, root, out);
 }
 
 void read_manifest(const FileInfo& file, std::string_view content, FileResult& out) {
