@@ -28,6 +28,7 @@ struct SbomCommand {
   bool tls_verify = true;
   bool plain_http = false;
   std::string cache_dir;
+  std::string data_dir = "./data";  // for registry:NAME:TAG
   bool no_cache = false;
   bool quiet = false;
 };

@@ -42,7 +42,8 @@ int main(int argc, char** argv) {
   app::SbomCommand sbom;
   auto* sbom_cmd = cli.add_subcommand("sbom", "list every package in an image (table, JSON, CycloneDX or SPDX)");
   sbom_cmd->add_option("image", sbom.image,
-                       "oci:DIR[:TAG], docker-archive:FILE[:REF], dir:ROOTFS or docker://HOST/NAME:TAG|@DIGEST")
+                       "oci:DIR[:TAG], docker-archive:FILE[:REF], dir:ROOTFS, docker://HOST/NAME:TAG|@DIGEST, "
+                       "or registry:NAME:TAG|@DIGEST (an image in this registry's --data directory)")
       ->required();
   sbom_cmd->add_option("--format,-f", sbom.format, "table (default), json, cyclonedx-json, spdx-json");
   sbom_cmd->add_option("--output,-o", sbom.output, "write to this file instead of standard output");
@@ -51,6 +52,8 @@ int main(int argc, char** argv) {
   sbom_cmd->add_option("--authfile", sbom.auth_file, "docker config.json / containers auth.json to read credentials from");
   sbom_cmd->add_option("--tls-verify", sbom.tls_verify, "verify the registry's TLS certificate (default true)");
   sbom_cmd->add_flag("--plain-http", sbom.plain_http, "talk to the registry over http://");
+  sbom_cmd->add_option("--data", sbom.data_dir, "the registry's data directory, for registry:NAME:TAG (default ./data)")
+      ->envname("PORTCULLIS_DATA");
   sbom_cmd->add_option("--cache-dir", sbom.cache_dir, "where layer results are kept (default ~/.cache/portcullis)");
   sbom_cmd->add_flag("--no-cache", sbom.no_cache, "read every layer, store nothing");
   sbom_cmd->add_flag("--quiet,-q", sbom.quiet, "no progress display or warnings");

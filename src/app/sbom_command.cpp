@@ -12,6 +12,8 @@
 #include "app/commands.h"
 #include "app/meta_layer_cache.h"
 #include "meta/meta_store.h"
+#include "registry/stored_image.h"
+#include "storage/blob_store.h"
 #include "scan/analyzer.h"
 #include "scan/scanner.h"
 #include "scan/sbom.h"
@@ -85,10 +87,38 @@ int run_sbom(const SbomCommand& cmd) {
   source_options.insecure_tls = !cmd.tls_verify;
   source_options.plain_http = cmd.plain_http;
 
-  auto source = scan::open_image_source(cmd.image, source_options);
+  // registry:NAME[:TAG|@DIGEST] reads this registry's own data directory;
+  // the database and blob store stay open for the whole scan.
+  std::unique_ptr<meta::MetaStore> registry_db;
+  std::unique_ptr<storage::BlobStore> registry_blobs;
+  auto source = [&]() -> core::Result<std::unique_ptr<scan::ImageSource>> {
+    if (!cmd.image.starts_with("registry:")) return scan::open_image_source(cmd.image, source_options);
+    std::string spec = cmd.image.substr(std::string_view("registry:").size());
+    std::string name = spec, reference = "latest";
+    if (auto at = spec.find('@'); at != std::string::npos) {
+      name = spec.substr(0, at);
+      reference = spec.substr(at + 1);
+    } else if (auto colon = spec.rfind(':'); colon != std::string::npos && spec.find('/', colon) == std::string::npos) {
+      name = spec.substr(0, colon);
+      reference = spec.substr(colon + 1);
+    }
+    std::filesystem::path db_path = std::filesystem::path(cmd.data_dir) / "portcullis.db";
+    if (!std::filesystem::exists(db_path))
+      return core::make_error(core::ErrorCode::NotFound, cmd.data_dir + " is not a Portcullis data directory");
+    auto db = meta::open_sqlite(db_path.string(), 2);
+    if (!db) return db.error();
+    registry_db = std::move(*db);
+    registry_blobs = storage::make_filesystem_store(cmd.data_dir);
+    auto opened = registry::open_stored_image(*registry_db, *registry_blobs, name, reference);
+    // A one-component name lives in the public "library" project.
+    if (!opened && name.find('/') == std::string::npos)
+      opened = registry::open_stored_image(*registry_db, *registry_blobs, "library/" + name, reference);
+    return opened;
+  }();
   if (!source) {
     std::cerr << "portcullis sbom: " << source.error().message << "\n";
-    return 2;
+    // A registry: image that is not there is a failed lookup, not a usage error.
+    return cmd.image.starts_with("registry:") ? 1 : 2;
   }
 
   std::unique_ptr<meta::MetaStore> cache_db;

@@ -96,3 +96,16 @@ core::Result<ResolvedImage> resolve_manifests(const FetchManifest& fetch_manifes
                                               std::string_view reference, const Platform& platform);
 
 }  // namespace portcullis::scan
+
+namespace portcullis::scan {
+
+// An image held by a registry's own storage: the caller (the registry, which
+// knows its metadata and blob store) supplies the three ways in.
+struct StoreAccess {
+  FetchManifest manifest;  // a manifest of the repository by tag or digest, verified
+  FetchBlob small_blob;    // a config blob, whole
+  std::function<core::Result<std::unique_ptr<ByteReader>>(std::string_view digest)> open_blob;  // a layer, streamed
+};
+std::unique_ptr<ImageSource> make_store_source(StoreAccess access, std::string reference);
+
+}  // namespace portcullis::scan

@@ -268,3 +268,34 @@ def test_output_file_and_progress_on_a_terminal(portcullis_binary, images, tmp_p
     # Not a terminal: nothing but the document.
     p = sbom(portcullis_binary, f"oci:{images.layout('debian-base')}:latest", "--no-cache")
     assert p.stderr == ""
+
+
+def test_images_in_the_registry_read_from_its_storage_and_over_the_api(portcullis_binary, images, server, tmp_path):
+    """The same image pushed with skopeo: read from the data directory while the server
+    runs (registry:), and pulled through the Distribution API (docker://), both equal to
+    the layout it came from."""
+    from clients import ContainersEnv
+    cenv = ContainersEnv(tmp_path / "containers", [server.addr])
+    try:
+        for name, repo in (("debian-app", "team/app"), ("multiarch", "team/multi")):
+            cenv.skopeo("copy", "--quiet", "--all", "--preserve-digests", "--dest-tls-verify=false",
+                        "--dest-creds", server.creds, f"oci:{images.layout(name)}:latest",
+                        f"docker://{server.addr}/{repo}:v1")
+    finally:
+        cenv.cleanup()
+    from_layout = inventory(portcullis_binary, f"oci:{images.layout('debian-app')}:latest")
+    stored = inventory(portcullis_binary, "registry:team/app:v1", "--data", str(server.data_dir))
+    pulled = inventory(portcullis_binary, f"docker://{server.addr}/team/app:v1", "--creds", server.creds)
+    for inv in (stored, pulled):
+        assert deb_rows(inv) == deb_rows(from_layout)
+        assert inv["manifest_digest"] == from_layout["manifest_digest"]
+    by_digest = inventory(portcullis_binary, f"registry:team/app@{from_layout['manifest_digest']}",
+                          "--data", str(server.data_dir))
+    assert deb_rows(by_digest) == deb_rows(from_layout)
+    arm = inventory(portcullis_binary, "registry:team/multi:v1", "--data", str(server.data_dir),
+                    "--platform", "linux/arm64/v8")
+    assert arm["platform"] == "linux/arm64/v8"
+    p = sbom(portcullis_binary, "registry:team/none:v1", "--data", str(server.data_dir), "--no-cache", check=False)
+    assert p.returncode == 1 and "no repository team/none" in p.stderr
+    p = sbom(portcullis_binary, "registry:team/app:v9", "--data", str(server.data_dir), "--no-cache", check=False)
+    assert p.returncode == 1 and "not tagged" in p.stderr
