@@ -75,7 +75,11 @@ core::Result<LayerResult> decode_layer_result(std::string_view text) {
       if (auto p = fj.find("path"); p != fj.end() && p->is_string()) f.path = p->get<std::string>();
       if (auto a = fj.find("analyzer"); a != fj.end() && a->is_string()) f.analyzer = a->get<std::string>();
       if (auto pk = fj.find("packages"); pk != fj.end() && pk->is_array())
-        for (const json& p : *pk) f.packages.push_back(package_from_json(p));
+        for (const json& p : *pk) {
+          auto pkg = read_package(p, f.path);
+          if (!pkg) return pkg.error();
+          f.packages.push_back(std::move(*pkg));
+        }
       if (auto os = fj.find("os"); os != fj.end() && os->is_object()) f.os = os_fact_from_json(*os);
       f.warnings = read_strings(fj, "warnings");
       r.files.push_back(std::move(f));

@@ -16,45 +16,44 @@ void put(json& j, const char* key, const std::string& value) {
 
 }  // namespace
 
-json package_to_json(const Package& pkg) {
-  json j = json::object();
-  j["ecosystem"] = pkg.ecosystem;
-  j["name"] = pkg.name;
-  j["version"] = pkg.version;
-  put(j, "source_name", pkg.source_name);
-  put(j, "source_version", pkg.source_version);
-  put(j, "arch", pkg.arch);
-  if (!pkg.licenses.empty()) j["licenses"] = pkg.licenses;
-  put(j, "purl", pkg.purl);
-  put(j, "layer", pkg.layer);
-  put(j, "path", pkg.path);
-  if (!pkg.properties.empty()) {
-    json props = json::array();
-    for (const auto& [k, v] : pkg.properties) props.push_back(json::array({k, v}));
-    j["properties"] = std::move(props);
-  }
-  return j;
+json package_to_json(const Package& p) {
+  json props = json::array();
+  for (const auto& [k, v] : p.properties) props.push_back(json::array({k, v}));
+  return json{{"ecosystem", p.ecosystem},     {"name", p.name},       {"version", p.version},
+              {"source_name", p.source_name}, {"source_version", p.source_version},
+              {"arch", p.arch},               {"licenses", p.licenses}, {"purl", p.purl},
+              {"layer", p.layer},             {"path", p.path},       {"properties", std::move(props)}};
 }
 
-Package package_from_json(const json& j) {
+core::Result<Package> read_package(const json& v, const std::string& where) {
+  auto bad = [&](const std::string& what) { return core::make_error(core::ErrorCode::InvalidArgument, where + what); };
+  if (!v.is_object()) return bad(": expected an object");
   Package p;
-  if (!j.is_object()) return p;
-  p.ecosystem = str(j, "ecosystem");
-  p.name = str(j, "name");
-  p.version = str(j, "version");
-  p.source_name = str(j, "source_name");
-  p.source_version = str(j, "source_version");
-  p.arch = str(j, "arch");
-  if (auto it = j.find("licenses"); it != j.end() && it->is_array())
-    for (const json& l : *it)
-      if (l.is_string()) p.licenses.push_back(l.get<std::string>());
-  p.purl = str(j, "purl");
-  p.layer = str(j, "layer");
-  p.path = str(j, "path");
-  if (auto it = j.find("properties"); it != j.end() && it->is_array())
-    for (const json& kv : *it)
-      if (kv.is_array() && kv.size() == 2 && kv[0].is_string() && kv[1].is_string())
-        p.properties.emplace_back(kv[0].get<std::string>(), kv[1].get<std::string>());
+  const std::pair<const char*, std::string*> strings[] = {
+      {"ecosystem", &p.ecosystem}, {"name", &p.name},     {"version", &p.version}, {"source_name", &p.source_name},
+      {"source_version", &p.source_version}, {"arch", &p.arch}, {"purl", &p.purl}, {"layer", &p.layer},
+      {"path", &p.path}};
+  for (const auto& [key, out] : strings) {
+    auto it = v.find(key);
+    if (it == v.end() || it->is_null()) continue;
+    if (!it->is_string()) return bad(std::string(".") + key + ": expected a string");
+    *out = it->get<std::string>();
+  }
+  if (auto it = v.find("licenses"); it != v.end() && !it->is_null()) {
+    if (!it->is_array()) return bad(".licenses: expected an array of strings");
+    for (const json& l : *it) {
+      if (!l.is_string()) return bad(".licenses: expected an array of strings");
+      p.licenses.push_back(l.get<std::string>());
+    }
+  }
+  if (auto it = v.find("properties"); it != v.end() && !it->is_null()) {
+    if (!it->is_array()) return bad(".properties: expected an array of [key, value] pairs");
+    for (const json& kv : *it) {
+      if (!kv.is_array() || kv.size() != 2 || !kv[0].is_string() || !kv[1].is_string())
+        return bad(".properties: expected an array of [key, value] pairs");
+      p.properties.emplace_back(kv[0].get<std::string>(), kv[1].get<std::string>());
+    }
+  }
   return p;
 }
 

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "scan/package_json.h"
 #include "scan/sbom.h"
 
 namespace portcullis::scan {
@@ -21,15 +22,6 @@ namespace {
 using nlohmann::json;
 
 constexpr int kFormatVersion = 1;
-
-json package_to_json(const Package& p) {
-  json props = json::array();
-  for (const auto& [k, v] : p.properties) props.push_back(json::array({k, v}));
-  return json{{"ecosystem", p.ecosystem}, {"name", p.name},         {"version", p.version},
-              {"source_name", p.source_name}, {"source_version", p.source_version}, {"arch", p.arch},
-              {"licenses", p.licenses},   {"purl", p.purl},         {"layer", p.layer},
-              {"path", p.path},           {"properties", std::move(props)}};
-}
 
 // Thrown inside the reader only, turned into an Error at its boundary.
 struct FieldError : std::runtime_error {
@@ -78,31 +70,6 @@ const json& object_at(const json& v, const std::string& where) {
   return v;
 }
 
-Package package_from_json(const json& v, const std::string& where) {
-  object_at(v, where);
-  Package p;
-  std::string w = where + ".";
-  get(v, "ecosystem", p.ecosystem, w);
-  get(v, "name", p.name, w);
-  get(v, "version", p.version, w);
-  get(v, "source_name", p.source_name, w);
-  get(v, "source_version", p.source_version, w);
-  get(v, "arch", p.arch, w);
-  get(v, "licenses", p.licenses, w);
-  get(v, "purl", p.purl, w);
-  get(v, "layer", p.layer, w);
-  get(v, "path", p.path, w);
-  if (const json* props = member(v, "properties", w)) {
-    if (!props->is_array()) throw FieldError(w + "properties: expected an array of [key, value] pairs");
-    for (const json& kv : *props) {
-      if (!kv.is_array() || kv.size() != 2 || !kv[0].is_string() || !kv[1].is_string())
-        throw FieldError(w + "properties: expected an array of [key, value] pairs");
-      p.properties.emplace_back(kv[0].get<std::string>(), kv[1].get<std::string>());
-    }
-  }
-  return p;
-}
-
 Inventory inventory_from(const json& doc) {
   object_at(doc, "inventory");
   if (const json* fv = member(doc, "format_version", "")) {
@@ -139,8 +106,11 @@ Inventory inventory_from(const json& doc) {
   }
   if (const json* pkgs = member(doc, "packages", "")) {
     if (!pkgs->is_array()) throw FieldError("packages: expected an array");
-    for (std::size_t i = 0; i < pkgs->size(); ++i)
-      inv.packages.push_back(package_from_json((*pkgs)[i], "packages[" + std::to_string(i) + "]"));
+    for (std::size_t i = 0; i < pkgs->size(); ++i) {
+      auto p = read_package((*pkgs)[i], "packages[" + std::to_string(i) + "]");
+      if (!p) throw FieldError(p.error().message);
+      inv.packages.push_back(std::move(*p));
+    }
   }
   get(doc, "warnings", inv.warnings, "");
   return inv;

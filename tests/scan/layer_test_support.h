@@ -16,9 +16,12 @@
 namespace portcullis::scan::testing {
 
 struct TarEntry {
+  enum Type { file, dir, symlink, hardlink };
+  TarEntry(std::string p, std::string c = "", Type t = file, std::string l = "", unsigned m = 0644, long long sparse = -1)
+      : path(std::move(p)), content(std::move(c)), type(t), link(std::move(l)), mode(m), sparse_size(sparse) {}
   std::string path;
   std::string content;
-  enum Type { file, dir, symlink, hardlink } type = file;
+  Type type = file;
   std::string link;            // symlink / hardlink target
   unsigned mode = 0644;
   long long sparse_size = -1;  // >= 0: a sparse file of this size holding `content` at its start
