@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <random>
 #include <sstream>
 #include <string>
@@ -14,6 +13,7 @@
 
 #include "scan/analyzer.h"
 #include "scan/analyzers/analyzers.h"
+#include "analyzer_test_support.h"
 
 namespace portcullis::scan {
 namespace {
@@ -23,22 +23,10 @@ using Row = std::tuple<std::string, std::string, std::string, std::string>;  // 
 
 const fs::path kRoot = fs::path(PORTCULLIS_FIXTURES) / "pkgdb" / "apk";
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::read_file;
 
 FileResult run(const std::string& content, std::string_view path = "lib/apk/db/installed") {
-  auto analyzer = make_apk_analyzer();
-  FileInfo info{path, content.size(), 0644};
-  FileResult out;
-  out.path = std::string(path);
-  out.analyzer = std::string(analyzer->name());
-  EXPECT_EQ(analyzer->wants(info), Want::whole) << path;
-  if (analyzer->wants(info) == Want::whole) analyzer->analyze(info, content, out);
-  return out;
+  return testing::run_analyzer(*make_apk_analyzer(), path, content);
 }
 
 struct Expected {
@@ -48,7 +36,7 @@ struct Expected {
 
 Expected read_expected(const fs::path& tsv) {
   Expected e;
-  std::istringstream in(slurp(tsv));
+  std::istringstream in(read_file(tsv));
   std::string line;
   while (std::getline(in, line)) {
     if (line.empty() || line[0] == '#') continue;
@@ -80,7 +68,7 @@ TEST(Apk, EveryDatabaseFixtureMatchesItsExpectedList) {
     fs::path db = database_for(e.path());
     ASSERT_TRUE(fs::is_regular_file(db));
     Expected want = read_expected(e.path());
-    FileResult r = run(slurp(db));
+    FileResult r = run(read_file(db));
     std::vector<Row> got;
     for (const Package& p : r.packages) {
       EXPECT_EQ(p.ecosystem, "apk");
@@ -96,7 +84,7 @@ TEST(Apk, EveryDatabaseFixtureMatchesItsExpectedList) {
 }
 
 TEST(Apk, TrivyDatabaseDetails) {
-  FileResult r = run(slurp(kRoot / "trivy/installed"), "usr/lib/apk/db/installed");
+  FileResult r = run(read_file(kRoot / "trivy/installed"), "usr/lib/apk/db/installed");
   ASSERT_EQ(r.packages.size(), 15u);  // the same 15 Trivy's apk_test asserts
   ASSERT_EQ(r.warnings.size(), 1u);
   EXPECT_NE(r.warnings[0].find("invalidPackageWithoutAVersion"), std::string::npos);
@@ -118,7 +106,7 @@ TEST(Apk, TrivyDatabaseDetails) {
 }
 
 TEST(Apk, CorruptDatabaseWarnsAndKeepsTheRest) {
-  FileResult r = run(slurp(kRoot / "syft/corrupt/lib/apk/db/installed"));
+  FileResult r = run(read_file(kRoot / "syft/corrupt/lib/apk/db/installed"));
   ASSERT_EQ(r.packages.size(), 1u);
   EXPECT_EQ(r.packages[0].name, "alpine-baselayout-data");
   EXPECT_FALSE(r.warnings.empty());
@@ -143,7 +131,7 @@ TEST(Apk, WantsOnlyTheInstalledDatabase) {
 
 TEST(Apk, GarbageGivesWarningsNotCrashes) {
   std::mt19937 rng(11);
-  std::string valid = slurp(kRoot / "syft/multiple-2/lib/apk/db/installed");
+  std::string valid = read_file(kRoot / "syft/multiple-2/lib/apk/db/installed");
   for (int round = 0; round < 200; ++round) {
     std::string s = valid.substr(0, rng() % valid.size());
     for (int k = 0; k < 20; ++k)

@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <random>
 #include <sstream>
@@ -16,6 +15,7 @@
 
 #include "scan/analyzer.h"
 #include "scan/analyzers/analyzers.h"
+#include "analyzer_test_support.h"
 
 namespace portcullis::scan {
 namespace {
@@ -25,22 +25,10 @@ using Row = std::tuple<std::string, std::string, std::string, std::string, std::
 
 const fs::path kRoot = fs::path(PORTCULLIS_FIXTURES) / "pkgdb" / "dpkg";
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::read_file;
 
 FileResult run(std::string_view path, const std::string& content) {
-  auto analyzer = make_dpkg_analyzer();
-  FileInfo info{path, content.size(), 0644};
-  FileResult out;
-  out.path = std::string(path);
-  out.analyzer = std::string(analyzer->name());
-  EXPECT_EQ(analyzer->wants(info), Want::whole) << path;
-  if (analyzer->wants(info) == Want::whole) analyzer->analyze(info, content, out);
-  return out;
+  return testing::run_analyzer(*make_dpkg_analyzer(), path, content);
 }
 
 std::vector<Row> rows_of(const FileResult& r) {
@@ -57,7 +45,7 @@ std::vector<Row> rows_of(const FileResult& r) {
 // is not r(emove)/p(urge) and its state not n(ot-installed)/c(onfig-files).
 std::vector<Row> expected_rows(const fs::path& tsv) {
   std::vector<Row> rows;
-  std::istringstream in(slurp(tsv));
+  std::istringstream in(read_file(tsv));
   std::string line;
   while (std::getline(in, line)) {
     if (line.empty() || line[0] == '#') continue;
@@ -84,7 +72,7 @@ TEST(Dpkg, TrivyStatusFilesMatchDpkgQuery) {
     ASSERT_TRUE(fs::exists(status)) << dir.path();
     if (!fs::exists(tsv)) continue;  // corrupsed: dpkg-query refuses it, see below
     SCOPED_TRACE(dir.path().filename().string());
-    FileResult r = run("var/lib/dpkg/status", slurp(status));
+    FileResult r = run("var/lib/dpkg/status", read_file(status));
     std::vector<Row> want = expected_rows(tsv);
     EXPECT_FALSE(want.empty());
     EXPECT_EQ(rows_of(r), want);
@@ -95,7 +83,7 @@ TEST(Dpkg, TrivyStatusFilesMatchDpkgQuery) {
 }
 
 TEST(Dpkg, ValidSkipsTheConfigFilesOnlyPackage) {
-  FileResult r = run("var/lib/dpkg/status", slurp(kRoot / "trivy/valid/var/lib/dpkg/status"));
+  FileResult r = run("var/lib/dpkg/status", read_file(kRoot / "trivy/valid/var/lib/dpkg/status"));
   EXPECT_EQ(r.packages.size(), 90u);
   for (const Package& p : r.packages) EXPECT_NE(p.name, "git");  // "deinstall ok config-files"
 }
@@ -104,7 +92,7 @@ TEST(Dpkg, ClaircoreStatusFilesMatchDpkgQuery) {
   int checked = 0;
   for (const char* name : {"debian-only", "postgresql", "texlive"}) {
     SCOPED_TRACE(name);
-    FileResult r = run("var/lib/dpkg/status", slurp(kRoot / "claircore" / (std::string(name) + ".status")));
+    FileResult r = run("var/lib/dpkg/status", read_file(kRoot / "claircore" / (std::string(name) + ".status")));
     EXPECT_EQ(rows_of(r), expected_rows(kRoot / "claircore" / (std::string(name) + ".expected-dpkg-query.tsv")));
     EXPECT_TRUE(r.warnings.empty());
     ++checked;
@@ -117,7 +105,7 @@ TEST(Dpkg, ClaircoreStatusFilesMatchDpkgQuery) {
 }
 
 TEST(Dpkg, SourceWithVersionInParentheses) {
-  FileResult r = run("var/lib/dpkg/status", slurp(kRoot / "claircore/postgresql.status"));
+  FileResult r = run("var/lib/dpkg/status", read_file(kRoot / "claircore/postgresql.status"));
   ASSERT_FALSE(r.packages.empty());
   const Package& p = r.packages.front();
   EXPECT_EQ(p.name, "postgresql-client");
@@ -129,7 +117,7 @@ TEST(Dpkg, SourceWithVersionInParentheses) {
 TEST(Dpkg, VcpkgStatusIsNotADpkgDatabase) {
   // dpkg-query lists nothing for it (4 warnings); claircore's TestNotDB.
   EXPECT_TRUE(expected_rows(kRoot / "claircore/vcpkg.expected-dpkg-query.tsv").empty());
-  FileResult r = run("var/lib/dpkg/status", slurp(kRoot / "claircore/vcpkg.status"));
+  FileResult r = run("var/lib/dpkg/status", read_file(kRoot / "claircore/vcpkg.status"));
   EXPECT_TRUE(r.packages.empty());
   ASSERT_EQ(r.warnings.size(), 1u);
   EXPECT_NE(r.warnings[0].find("vcpkg"), std::string::npos);
@@ -139,7 +127,7 @@ TEST(Dpkg, CorruptedStatusKeepsTheReadableParagraphs) {
   // No oracle: dpkg-query stops at the first bad paragraph. Trivy's
   // expectation: the four well-formed packages; the one without Version and
   // the one whose version "1:5.#" has an invalid character are dropped.
-  FileResult r = run("var/lib/dpkg/status", slurp(kRoot / "trivy/corrupsed/var/lib/dpkg/status"));
+  FileResult r = run("var/lib/dpkg/status", read_file(kRoot / "trivy/corrupsed/var/lib/dpkg/status"));
   std::vector<Row> want = {
       {"libgcc1", "1:5.1.1-12ubuntu1", "gcc-5", "5.1.1-12ubuntu1", "amd64"},
       {"libpam-modules-bin", "1.1.8-3.1ubuntu3", "pam", "1.1.8-3.1ubuntu3", "amd64"},
@@ -192,7 +180,7 @@ TEST(Dpkg, DistrolessStatusDirectory) {
     SCOPED_TRACE(name);
     auto it = want.find(name);
     ASSERT_NE(it, want.end()) << "new fixture without an expectation";
-    FileResult r = run("var/lib/dpkg/status.d/" + name, slurp(e.path()));
+    FileResult r = run("var/lib/dpkg/status.d/" + name, read_file(e.path()));
     EXPECT_EQ(rows_of(r), it->second.first);
     EXPECT_EQ(!r.warnings.empty(), it->second.second);
     ++seen;
@@ -218,7 +206,7 @@ TEST(Dpkg, WantsOnlyControlData) {
 
 TEST(Dpkg, GarbageGivesWarningsNotCrashes) {
   std::mt19937 rng(7);
-  std::string valid = slurp(kRoot / "trivy/valid/var/lib/dpkg/status");
+  std::string valid = read_file(kRoot / "trivy/valid/var/lib/dpkg/status");
   for (int round = 0; round < 200; ++round) {
     std::string s = valid.substr(0, rng() % 4000);
     for (int k = 0; k < 20; ++k)

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "scan/analyzers/analyzers.h"
+#include "analyzer_test_support.h"
 #include "support/temp_dir.h"
 
 namespace portcullis::scan {
@@ -24,6 +25,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using Row = std::tuple<std::string, std::string>;  // name, version
+using testing::find;
 
 std::string on_path(const std::string& name) {
   const char* path = std::getenv("PATH");
@@ -133,12 +135,6 @@ std::set<Row> rows(const FileResult& r) {
     s.emplace(p.name, p.version);
   }
   return s;
-}
-
-const Package* find(const FileResult& r, const std::string& name) {
-  for (const Package& p : r.packages)
-    if (p.name == name) return &p;
-  return nullptr;
 }
 
 TEST(GoBinaryAnalyzer, WantsExecutablesOnly) {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "scan/analyzers/analyzers.h"
+#include "analyzer_test_support.h"
 
 namespace portcullis::scan {
 namespace {
@@ -25,12 +26,8 @@ namespace {
 namespace fs = std::filesystem;
 const fs::path kJars = fs::path(PORTCULLIS_FIXTURES) / "lang" / "java" / "trivy-jar";
 
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using testing::find;
+using testing::read_file;
 
 // A zip written by libarchive into memory. libarchive streams deflated entries
 // with data descriptors (sizes after the data), so every zip built here also
@@ -81,12 +78,8 @@ std::string pom(const std::string& g, const std::string& a, const std::string& v
 
 FileResult analyze(const std::string& path, const std::string& content) {
   auto analyzer = make_java_analyzer();
-  FileResult out;
-  FileInfo info{path, content.size(), 0644};
-  EXPECT_EQ(analyzer->wants(info), Want::whole) << path;
   EXPECT_LE(content.size(), analyzer->size_limit());
-  analyzer->analyze(info, content, out);
-  return out;
+  return testing::run_analyzer(*analyzer, path, content);
 }
 
 using Row = std::tuple<std::string, std::string, std::string>;  // name, version, path
@@ -98,12 +91,6 @@ std::set<Row> rows(const FileResult& r) {
     s.emplace(p.name, p.version, p.path);
   }
   return s;
-}
-
-const Package* find(const FileResult& r, const std::string& name) {
-  for (const Package& p : r.packages)
-    if (p.name == name) return &p;
-  return nullptr;
 }
 
 std::string joined(const std::vector<std::string>& v) {

@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <random>
 #include <sstream>
@@ -16,6 +15,7 @@
 
 #include "scan/analyzer.h"
 #include "scan/analyzers/analyzers.h"
+#include "analyzer_test_support.h"
 #include "scan/os_release.h"
 
 namespace portcullis::scan {
@@ -24,22 +24,10 @@ namespace {
 namespace fs = std::filesystem;
 const fs::path kRoot = fs::path(PORTCULLIS_FIXTURES) / "osrelease";
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::read_file;
 
 FileResult run(std::string_view image_path, const std::string& content) {
-  auto analyzer = make_os_release_analyzer();
-  FileInfo info{image_path, content.size(), 0644};
-  FileResult out;
-  out.path = std::string(image_path);
-  out.analyzer = std::string(analyzer->name());
-  EXPECT_EQ(analyzer->wants(info), Want::whole) << image_path;
-  if (analyzer->wants(info) == Want::whole) analyzer->analyze(info, content, out);
-  return out;
+  return testing::run_analyzer(*make_os_release_analyzer(), image_path, content);
 }
 
 // Treats `root` as an image's file system: every file the analyzer wants, in
@@ -52,7 +40,7 @@ OsRelease detect(const fs::path& root) {
   std::sort(paths.begin(), paths.end());
   std::vector<OsFact> facts;
   for (const std::string& p : paths) {
-    std::string content = slurp(root / p);
+    std::string content = read_file(root / p);
     FileInfo info{p, content.size(), 0644};
     if (analyzer->wants(info) != Want::whole) continue;
     FileResult out;
@@ -86,7 +74,7 @@ TEST(OsRelease, ClaircoreOsReleaseTxtarDistributions) {
   int checked = 0;
   for (const auto& e : fs::directory_iterator(kRoot / "claircore-osrelease")) {
     SCOPED_TRACE(e.path().filename().string());
-    auto sections = txtar(slurp(e.path()));
+    auto sections = txtar(read_file(e.path()));
     auto want = nlohmann::json::parse(sections.at("Distribution"));
     auto parsed = nlohmann::json::parse(sections.at("Parsed"));
     FileResult r = run("etc/os-release", sections.at("os-release"));
@@ -108,7 +96,7 @@ TEST(OsRelease, ClaircoreAlpineWantFiles) {
   int checked = 0;
   for (const auto& e : fs::directory_iterator(kRoot / "claircore-alpine")) {
     SCOPED_TRACE(e.path().filename().string());
-    auto want = nlohmann::json::parse(slurp(e.path() / "want"));
+    auto want = nlohmann::json::parse(read_file(e.path() / "want"));
     ASSERT_EQ(want.size(), 1u);
     OsRelease os = detect(e.path());
     EXPECT_EQ(os.family, json_str(want[0], "did"));
@@ -262,7 +250,7 @@ TEST(OsRelease, TrivyAndSyftSingleFiles) {
     for (const Case& c : *cases) {
       SCOPED_TRACE(c.fixture);
       ASSERT_TRUE(fs::is_regular_file(kRoot / c.fixture));
-      FileResult r = run(c.image_path, slurp(kRoot / c.fixture));
+      FileResult r = run(c.image_path, read_file(kRoot / c.fixture));
       if (c.family.empty()) {
         EXPECT_FALSE(r.os.has_value());
         EXPECT_FALSE(r.warnings.empty());  // nothing recognised says why
@@ -298,10 +286,10 @@ TEST(OsRelease, SyftFileSystemTrees) {
 }
 
 TEST(OsRelease, UbuntuEsmStatus) {
-  FileResult on = run("var/lib/ubuntu-advantage/status.json", slurp(kRoot / "trivy-ubuntu/esm_enabled_status.json"));
+  FileResult on = run("var/lib/ubuntu-advantage/status.json", read_file(kRoot / "trivy-ubuntu/esm_enabled_status.json"));
   ASSERT_TRUE(on.os.has_value());
   EXPECT_TRUE(on.os->extended);
-  FileResult off = run("var/lib/ubuntu-advantage/status.json", slurp(kRoot / "trivy-ubuntu/esm_disabled_status.json"));
+  FileResult off = run("var/lib/ubuntu-advantage/status.json", read_file(kRoot / "trivy-ubuntu/esm_disabled_status.json"));
   EXPECT_FALSE(off.os.has_value());
   FileResult bad = run("var/lib/ubuntu-advantage/status.json", "{\"services\": [1, {\"name\": 2}]");
   EXPECT_FALSE(bad.os.has_value());

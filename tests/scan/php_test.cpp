@@ -2,10 +2,7 @@
 // shared/fixtures/lang/php/composer_happy.lock (Trivy's composer parser test
 // data; expectations from its parse_test.go) and installed.json in both of
 // Composer's layouts.
-#include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -13,49 +10,20 @@
 #include <gtest/gtest.h>
 
 #include "scan/analyzers/analyzers.h"
+#include "analyzer_test_support.h"
 
 namespace portcullis::scan {
 namespace {
 
-using NameVersion = std::pair<std::string, std::string>;
-
-std::string fixture_path(const std::string& rel) { return std::string(PORTCULLIS_FIXTURES) + "/" + rel; }
-
-std::string read_fixture(const std::string& rel) {
-  std::ifstream in(fixture_path(rel), std::ios::binary);
-  EXPECT_TRUE(in.good()) << "missing fixture " << rel;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::find;
+using testing::is_dev;
+using testing::name_versions;
+using testing::NameVersion;
+using testing::read_fixture;
 
 FileResult run(std::string_view path, std::string_view content) {
-  auto a = make_php_analyzer();
-  FileInfo info{path, content.size(), 0644};
-  EXPECT_EQ(a->wants(info), Want::whole) << path;
-  FileResult r;
-  r.path = std::string(path);
-  r.analyzer = std::string(a->name());
-  a->analyze(info, content, r);
-  return r;
+  return testing::run_analyzer(*make_php_analyzer(), path, content);
 }
-
-std::set<NameVersion> name_versions(const FileResult& r) {
-  std::set<NameVersion> out;
-  for (const Package& p : r.packages) {
-    EXPECT_EQ(p.ecosystem, ecosystem::kComposer);
-    out.emplace(p.name, p.version);
-  }
-  return out;
-}
-
-const Package* find(const FileResult& r, const std::string& name) {
-  for (const Package& p : r.packages)
-    if (p.name == name) return &p;
-  return nullptr;
-}
-
-bool is_dev(const Package* p) { return p && p->property("dev") && *p->property("dev") == "true"; }
 
 TEST(PhpAnalyzer, WantsLockAndInstalledJsonOnly) {
   auto a = make_php_analyzer();
@@ -76,7 +44,7 @@ TEST(PhpComposerLock, TrivyHappyLock) {
   // Trivy's composerPkgs: versions keep their "v", licenses split.
   FileResult r = run("app/composer.lock", read_fixture("lang/php/composer_happy.lock"));
   EXPECT_TRUE(r.warnings.empty());
-  EXPECT_EQ(name_versions(r), (std::set<NameVersion>{{"guzzlehttp/guzzle", "6.5.8"},
+  EXPECT_EQ(name_versions(r, ecosystem::kComposer), (std::set<NameVersion>{{"guzzlehttp/guzzle", "6.5.8"},
                                                      {"guzzlehttp/promises", "1.5.2"},
                                                      {"guzzlehttp/psr7", "1.9.0"},
                                                      {"pear/log", "1.13.3"},
@@ -101,7 +69,7 @@ TEST(PhpInstalledJson, Composer1Array) {
   FileResult r = run("app/vendor/composer/installed.json",
                      R"([{"name":"monolog/monolog","version":"1.25.1","license":["MIT"]},
                          {"name":"psr/log","version":"1.1.0","license":"MIT"}])");
-  EXPECT_EQ(name_versions(r), (std::set<NameVersion>{{"monolog/monolog", "1.25.1"}, {"psr/log", "1.1.0"}}));
+  EXPECT_EQ(name_versions(r, ecosystem::kComposer), (std::set<NameVersion>{{"monolog/monolog", "1.25.1"}, {"psr/log", "1.1.0"}}));
   EXPECT_FALSE(is_dev(find(r, "psr/log")));
   EXPECT_TRUE(r.warnings.empty());
 }
@@ -111,7 +79,7 @@ TEST(PhpInstalledJson, Composer2ObjectWithDevNames) {
                      R"({"packages":[{"name":"laravel/framework","version":"v10.0.0","license":["MIT"]},
                                      {"name":"phpunit/phpunit","version":"10.0.1","license":["BSD-3-Clause"]}],
                          "dev":true,"dev-package-names":["phpunit/phpunit"]})");
-  EXPECT_EQ(name_versions(r), (std::set<NameVersion>{{"laravel/framework", "v10.0.0"}, {"phpunit/phpunit", "10.0.1"}}));
+  EXPECT_EQ(name_versions(r, ecosystem::kComposer), (std::set<NameVersion>{{"laravel/framework", "v10.0.0"}, {"phpunit/phpunit", "10.0.1"}}));
   EXPECT_TRUE(is_dev(find(r, "phpunit/phpunit")));
   EXPECT_FALSE(is_dev(find(r, "laravel/framework")));
 }
@@ -125,7 +93,7 @@ TEST(PhpMalformed, TruncatedWrongTypesDeep) {
   }
   FileResult wrong = run("composer.lock", R"({"packages":[1,"x",{"name":5,"version":"1"},{"name":"a/b"},
       {"name":"c/d","version":"2.0","license":{"x":1}}],"packages-dev":"nope"})");
-  EXPECT_EQ(name_versions(wrong), (std::set<NameVersion>{{"c/d", "2.0"}}));
+  EXPECT_EQ(name_versions(wrong, ecosystem::kComposer), (std::set<NameVersion>{{"c/d", "2.0"}}));
   EXPECT_TRUE(find(wrong, "c/d")->licenses.empty());
   EXPECT_EQ(wrong.warnings.size(), 1u);
 

@@ -2,35 +2,23 @@
 // metadata files in shared/fixtures/lang/python/trivy-metadata. Expected
 // names, versions and licenses are those of Trivy's packaging parser tests
 // (parse_test.go), restated per fixture.
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "scan/analyzers/analyzers.h"
+#include "analyzer_test_support.h"
 
 namespace portcullis::scan {
 namespace {
 
-std::string read_fixture(const std::string& rel) {
-  std::ifstream in(std::string(PORTCULLIS_FIXTURES) + "/lang/python/trivy-metadata/" + rel, std::ios::binary);
-  EXPECT_TRUE(in.good()) << "missing fixture " << rel;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::read_fixture;
+
+const std::string kFixtures = "lang/python/trivy-metadata/";
 
 FileResult run(std::string_view path, std::string_view content) {
-  auto a = make_python_analyzer();
-  FileInfo info{path, content.size(), 0644};
-  EXPECT_EQ(a->wants(info), Want::whole) << path;
-  FileResult r;
-  r.path = std::string(path);
-  r.analyzer = std::string(a->name());
-  a->analyze(info, content, r);
-  return r;
+  return testing::run_analyzer(*make_python_analyzer(), path, content);
 }
 
 TEST(PythonAnalyzer, WantsDistributionMetadataOnly) {
@@ -85,7 +73,7 @@ TEST(PythonMetadata, TrivyFixtures) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.file);
-    FileResult r = run(c.path, read_fixture(c.file));
+    FileResult r = run(c.path, read_fixture(kFixtures + c.file));
     ASSERT_EQ(r.packages.size(), 1u);
     const Package& p = r.packages[0];
     EXPECT_EQ(p.ecosystem, ecosystem::kPypi);
@@ -100,7 +88,7 @@ TEST(PythonMetadata, TrivyFixtures) {
 TEST(PythonMetadata, LicenseFileNamedWhenNothingElseIs) {
   // Trivy reports "file://LICENSE.txt" as the license; we keep the pointer
   // as a property, since it is not a license name.
-  FileResult r = run("lib/networkx-3.0.dist-info/METADATA", read_fixture("networkx-3.0.METADATA"));
+  FileResult r = run("lib/networkx-3.0.dist-info/METADATA", read_fixture(kFixtures + "networkx-3.0.METADATA"));
   ASSERT_EQ(r.packages.size(), 1u);
   ASSERT_NE(r.packages[0].property("license-file"), nullptr);
   EXPECT_EQ(*r.packages[0].property("license-file"), "LICENSE.txt");
@@ -117,11 +105,11 @@ TEST(PythonMetadata, CrLfFoldedAndLowercaseKeys) {
 }
 
 TEST(PythonMalformed, InvalidAndTruncatedGiveWarnings) {
-  FileResult r = run("a.dist-info/METADATA", read_fixture("invalid.json"));  // "{}": Trivy's invalid case
+  FileResult r = run("a.dist-info/METADATA", read_fixture(kFixtures + "invalid.json"));  // "{}": Trivy's invalid case
   EXPECT_TRUE(r.packages.empty());
   EXPECT_EQ(r.warnings.size(), 1u);
 
-  std::string text = read_fixture("zipp-3.12.1.METADATA");
+  std::string text = read_fixture(kFixtures + "zipp-3.12.1.METADATA");
   FileResult cut = run("a.dist-info/METADATA", std::string_view(text).substr(0, 30));  // Name only
   EXPECT_TRUE(cut.packages.empty());
   EXPECT_EQ(cut.warnings.size(), 1u);

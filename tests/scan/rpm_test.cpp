@@ -8,7 +8,6 @@
 #include <chrono>
 #include <cstdint>
 #include <cstring>
-#include <fstream>
 #include <random>
 #include <sstream>
 #include <string>
@@ -16,6 +15,7 @@
 #include <vector>
 
 #include "scan/analyzers/analyzers.h"
+#include "analyzer_test_support.h"
 #include "support/temp_dir.h"
 
 namespace portcullis::scan {
@@ -23,24 +23,12 @@ namespace {
 
 const std::string kRpm = std::string(PORTCULLIS_FIXTURES) + "/pkgdb/rpm/";
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in) << path;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::read_file;
 
 FileResult analyze(std::string_view path, std::string_view content) {
   auto analyzer = make_rpm_analyzer();
-  FileInfo info{path, content.size(), 0644};
-  FileResult out;
-  out.path = std::string(path);
-  out.analyzer = std::string(analyzer->name());
-  EXPECT_EQ(analyzer->wants(info), Want::whole) << path;
   EXPECT_GE(analyzer->size_limit(), content.size());
-  analyzer->analyze(info, content, out);
-  return out;
+  return testing::run_analyzer(*analyzer, path, content);
 }
 
 // The columns of the expected lists: NAME EPOCH VERSION RELEASE ARCH SOURCERPM LICENSE MODULARITYLABEL.
@@ -48,7 +36,7 @@ using Row = std::array<std::string, 8>;
 
 std::vector<Row> expected_rows(const std::string& tsv) {
   std::vector<Row> rows;
-  std::istringstream in(slurp(tsv));
+  std::istringstream in(read_file(tsv));
   for (std::string line; std::getline(in, line);) {
     if (line.empty() || line[0] == '#') continue;
     Row row;
@@ -119,7 +107,7 @@ TEST(RpmAnalyzer, WantsOnlyRpmDatabases) {
 TEST(RpmAnalyzer, FixturesMatchRpmQa) {
   for (const Fixture& f : kFixtures) {
     SCOPED_TRACE(f.db);
-    FileResult r = analyze(f.image_path, slurp(kRpm + f.db));
+    FileResult r = analyze(f.image_path, read_file(kRpm + f.db));
     EXPECT_TRUE(r.warnings.empty()) << r.warnings.front();
     std::vector<Row> want = expected_rows(kRpm + f.expected);
     EXPECT_EQ(want.size(), f.count);
@@ -128,7 +116,7 @@ TEST(RpmAnalyzer, FixturesMatchRpmQa) {
 }
 
 TEST(RpmAnalyzer, PackageFields) {
-  FileResult r = analyze("var/lib/rpm/Packages", slurp(kRpm + "go-rpmdb/libuuid/Packages"));
+  FileResult r = analyze("var/lib/rpm/Packages", read_file(kRpm + "go-rpmdb/libuuid/Packages"));
   ASSERT_EQ(r.packages.size(), 1u);
   const Package& p = r.packages[0];
   EXPECT_EQ(p.ecosystem, "rpm");
@@ -147,7 +135,7 @@ TEST(RpmAnalyzer, PackageFields) {
 }
 
 TEST(RpmAnalyzer, EpochIsPartOfTheVersion) {
-  FileResult r = analyze("var/lib/rpm/rpmdb.sqlite", slurp(kRpm + "go-rpmdb/cbl-mariner-2.0/rpmdb.sqlite"));
+  FileResult r = analyze("var/lib/rpm/rpmdb.sqlite", read_file(kRpm + "go-rpmdb/cbl-mariner-2.0/rpmdb.sqlite"));
   auto it = std::find_if(r.packages.begin(), r.packages.end(),
                          [](const Package& p) { return p.name == "ca-certificates-base"; });
   ASSERT_NE(it, r.packages.end());
@@ -159,7 +147,7 @@ TEST(RpmAnalyzer, EpochIsPartOfTheVersion) {
 
 TEST(RpmAnalyzer, SqliteWithoutPackagesTableIsEmptyWithWarning) {
   // claircore's no_packages.sqlite: a SQLite file with an unrelated table.
-  FileResult r = analyze("var/lib/rpm/rpmdb.sqlite", slurp(kRpm + "claircore/no_packages.sqlite"));
+  FileResult r = analyze("var/lib/rpm/rpmdb.sqlite", read_file(kRpm + "claircore/no_packages.sqlite"));
   EXPECT_TRUE(r.packages.empty());
   EXPECT_FALSE(r.warnings.empty());
 }
@@ -167,7 +155,7 @@ TEST(RpmAnalyzer, SqliteWithoutPackagesTableIsEmptyWithWarning) {
 // An rpmdb.sqlite built here around claircore's raw header blob, plus a
 // row that is not a header: the good one counts, the bad one warns.
 TEST(RpmAnalyzer, SqliteBuiltAroundARawHeader) {
-  std::string header = slurp(kRpm + "claircore/package.header");
+  std::string header = read_file(kRpm + "claircore/package.header");
   portcullis::testing::TempDir dir("pc-rpm");
   std::string path = dir.path() + "/rpmdb.sqlite";
   sqlite3* db = nullptr;
@@ -183,7 +171,7 @@ TEST(RpmAnalyzer, SqliteBuiltAroundARawHeader) {
   }
   sqlite3_finalize(st);
   sqlite3_close(db);
-  FileResult r = analyze("usr/share/rpm/rpmdb.sqlite", slurp(path));
+  FileResult r = analyze("usr/share/rpm/rpmdb.sqlite", read_file(path));
   ASSERT_EQ(r.packages.size(), 1u);
   EXPECT_FALSE(r.packages[0].name.empty());
   EXPECT_FALSE(r.packages[0].version.empty());
@@ -197,7 +185,7 @@ TEST(RpmAnalyzer, TruncatedAndCorruptCopiesWarn) {
   std::mt19937 rng(20240601);
   for (const Fixture& f : kFixtures) {
     SCOPED_TRACE(f.db);
-    std::string good = slurp(kRpm + f.db);
+    std::string good = read_file(kRpm + f.db);
     for (std::size_t cut : {std::size_t{1}, std::size_t{40}, std::size_t{511}, std::size_t{4097}, good.size() / 3,
                             good.size() / 2, good.size() - 4097, good.size() - 1}) {
       if (cut >= good.size()) continue;
@@ -239,7 +227,7 @@ TEST(RpmAnalyzer, RandomBytesWarn) {
 TEST(RpmAnalyzer, BdbPageLoopIsCut) {
   for (const char* db : {"go-rpmdb/libuuid/Packages", "syft/Packages"}) {
     SCOPED_TRACE(db);
-    const std::string good = slurp(kRpm + db);
+    const std::string good = read_file(kRpm + db);
     std::uint32_t page_size;
     std::memcpy(&page_size, good.data() + 20, 4);  // little-endian fixtures
     for (bool to_first : {false, true}) {
@@ -277,7 +265,7 @@ TEST(RpmAnalyzer, BdbPageLoopIsCut) {
 TEST(RpmAnalyzer, ConcurrentUseGivesTheSameResult) {
   auto analyzer = make_rpm_analyzer();
   std::vector<std::string> dbs;
-  for (const Fixture& f : kFixtures) dbs.push_back(slurp(kRpm + f.db));
+  for (const Fixture& f : kFixtures) dbs.push_back(read_file(kRpm + f.db));
   std::vector<std::vector<std::size_t>> counts(4);
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t)

@@ -1,37 +1,25 @@
 // The gemspec analyzer, driven through the Analyzer interface, against
 // shared/fixtures/lang/ruby/trivy-gemspec. Expectations are Trivy's gemspec
 // parser tests (parse_test.go), restated per fixture.
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "scan/analyzers/analyzers.h"
+#include "analyzer_test_support.h"
 
 namespace portcullis::scan {
 namespace {
 
-std::string read_fixture(const std::string& rel) {
-  std::ifstream in(std::string(PORTCULLIS_FIXTURES) + "/lang/ruby/trivy-gemspec/" + rel, std::ios::binary);
-  EXPECT_TRUE(in.good()) << "missing fixture " << rel;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::read_fixture;
+
+const std::string kFixtures = "lang/ruby/trivy-gemspec/";
 
 constexpr std::string_view kPath = "usr/local/bundle/specifications/x.gemspec";
 
 FileResult run(std::string_view content, std::string_view path = kPath) {
-  auto a = make_ruby_analyzer();
-  FileInfo info{path, content.size(), 0644};
-  EXPECT_EQ(a->wants(info), Want::whole) << path;
-  FileResult r;
-  r.path = std::string(path);
-  r.analyzer = std::string(a->name());
-  a->analyze(info, content, r);
-  return r;
+  return testing::run_analyzer(*make_ruby_analyzer(), path, content);
 }
 
 TEST(RubyAnalyzer, WantsInstalledSpecificationsOnly) {
@@ -65,7 +53,7 @@ TEST(RubyGemspec, TrivyFixtures) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.file);
-    FileResult r = run(read_fixture(c.file));
+    FileResult r = run(read_fixture(kFixtures + c.file));
     ASSERT_EQ(r.packages.size(), 1u);
     EXPECT_EQ(r.packages[0].ecosystem, ecosystem::kGem);
     EXPECT_EQ(r.packages[0].name, c.name);
@@ -79,7 +67,7 @@ TEST(RubyGemspec, TrivyFixtures) {
 TEST(RubyGemspec, MalformedFixturesWarn) {
   for (const char* f : {"malformed00.gemspec", "malformed01.gemspec"}) {  // wrong block variable; no version
     SCOPED_TRACE(f);
-    FileResult r = run(read_fixture(f));
+    FileResult r = run(read_fixture(kFixtures + f));
     EXPECT_TRUE(r.packages.empty());
     EXPECT_EQ(r.warnings.size(), 1u);
   }
@@ -106,7 +94,7 @@ TEST(RubyGemspec, VersionObjectsQuotingAndMultiLineLicenses) {
 }
 
 TEST(RubyMalformed, TruncatedAndJunk) {
-  std::string text = read_fixture("normal00.gemspec");
+  std::string text = read_fixture(kFixtures + "normal00.gemspec");
   FileResult cut = run(std::string_view(text).substr(0, text.find("s.version")));
   EXPECT_TRUE(cut.packages.empty());
   EXPECT_EQ(cut.warnings.size(), 1u);

@@ -1,50 +1,24 @@
 // The Cargo.lock analyzer, driven through the Analyzer interface, against
 // shared/fixtures/lang/rust/trivy-cargo (v1, v3, mixed and invalid lockfiles
 // from Trivy's cargo parser tests) and the cargo.lock integration golden.
-#include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <string>
 #include <utility>
 
 #include <gtest/gtest.h>
 
 #include "scan/analyzers/analyzers.h"
+#include "analyzer_test_support.h"
 
 namespace portcullis::scan {
 namespace {
 
-using NameVersion = std::pair<std::string, std::string>;
-
-std::string fixture_path(const std::string& rel) { return std::string(PORTCULLIS_FIXTURES) + "/" + rel; }
-
-std::string read_fixture(const std::string& rel) {
-  std::ifstream in(fixture_path(rel), std::ios::binary);
-  EXPECT_TRUE(in.good()) << "missing fixture " << rel;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::name_versions;
+using testing::NameVersion;
+using testing::read_fixture;
 
 FileResult run(std::string_view content, std::string_view path = "src/app/Cargo.lock") {
-  auto a = make_rust_analyzer();
-  FileInfo info{path, content.size(), 0644};
-  EXPECT_EQ(a->wants(info), Want::whole) << path;
-  FileResult r;
-  r.path = std::string(path);
-  r.analyzer = std::string(a->name());
-  a->analyze(info, content, r);
-  return r;
-}
-
-std::set<NameVersion> name_versions(const FileResult& r) {
-  std::set<NameVersion> out;
-  for (const Package& p : r.packages) {
-    EXPECT_EQ(p.ecosystem, ecosystem::kCargo);
-    out.emplace(p.name, p.version);
-  }
-  return out;
+  return testing::run_analyzer(*make_rust_analyzer(), path, content);
 }
 
 // cargo_normal.lock and cargo_mixed.lock describe the same tree.
@@ -65,7 +39,7 @@ TEST(RustAnalyzer, WantsCargoLockOnly) {
 
 TEST(RustCargoLock, Version1) {
   FileResult r = run(read_fixture("lang/rust/trivy-cargo/cargo_normal.lock"));
-  EXPECT_EQ(name_versions(r), kNormal);
+  EXPECT_EQ(name_versions(r, ecosystem::kCargo), kNormal);
   EXPECT_EQ(r.packages.size(), kNormal.size());
   EXPECT_TRUE(r.warnings.empty());
   EXPECT_EQ(r.packages[0].path, "src/app/Cargo.lock");
@@ -74,13 +48,13 @@ TEST(RustCargoLock, Version1) {
 TEST(RustCargoLock, MixedLayoutMultiLineStringsAndLateTables) {
   // Comments between tables, `version = """1.7.2"""`, and a [[package]] after [metadata].
   FileResult r = run(read_fixture("lang/rust/trivy-cargo/cargo_mixed.lock"));
-  EXPECT_EQ(name_versions(r), kNormal);
+  EXPECT_EQ(name_versions(r, ecosystem::kCargo), kNormal);
   EXPECT_TRUE(r.warnings.empty());
 }
 
 TEST(RustCargoLock, Version3TwoVersionsOfOneCrate) {
   FileResult r = run(read_fixture("lang/rust/trivy-cargo/cargo_v3.lock"));
-  EXPECT_EQ(name_versions(r), (std::set<NameVersion>{{"aho-corasick", "0.7.20"},
+  EXPECT_EQ(name_versions(r, ecosystem::kCargo), (std::set<NameVersion>{{"aho-corasick", "0.7.20"},
                                                      {"app", "0.1.0"},
                                                      {"libc", "0.2.140"},
                                                      {"memchr", "1.0.2"},
@@ -96,7 +70,7 @@ TEST(RustCargoLock, InvalidEntryDroppedOthersKept) {
   // Trivy rejects the whole file (`version =` has no value); we drop only
   // that [[package]] and say so.
   FileResult r = run(read_fixture("lang/rust/trivy-cargo/cargo_invalid.lock"));
-  EXPECT_EQ(name_versions(r), (std::set<NameVersion>{{"libc", "0.2.54"}, {"typemap", "0.3.3"}, {"url", "1.7.2"}}));
+  EXPECT_EQ(name_versions(r, ecosystem::kCargo), (std::set<NameVersion>{{"libc", "0.2.54"}, {"typemap", "0.3.3"}, {"url", "1.7.2"}}));
   ASSERT_EQ(r.warnings.size(), 1u);
   EXPECT_NE(r.warnings[0].find("line 10"), std::string::npos) << r.warnings[0];
 }
@@ -115,7 +89,7 @@ TEST(RustCargoLock, TomlForms) {
       "[[package]]\nname = \"esc\\u00e9\"\nversion = \"3\"\n"
       "[[package]]\nname = \"no-version\"\n"
       "[patch.unused]\nname = \"not-a-package\"\nversion = \"9\"\n");
-  EXPECT_EQ(name_versions(r), (std::set<NameVersion>{{"lit", "1.0.0"}, {"quoted-key", "2.0.0"}, {"esc\\u00e9", "3"}}));
+  EXPECT_EQ(name_versions(r, ecosystem::kCargo), (std::set<NameVersion>{{"lit", "1.0.0"}, {"quoted-key", "2.0.0"}, {"esc\\u00e9", "3"}}));
   ASSERT_EQ(r.warnings.size(), 1u);  // the table without a version
 }
 
