@@ -22,66 +22,20 @@
 #include <nlohmann/json.hpp>
 
 #include "scan/analyzers/analyzers.h"
+#include "scan/analyzers/json_fields.h"
 
 namespace portcullis::scan {
 namespace {
 
 using nlohmann::json;
+using json_fields::member;
+using json_fields::string_member;
+using json_fields::true_member;
 
 // npm nests one level per node_modules directory; real trees stay far below this.
 constexpr int kMaxJsonDepth = 512;
 constexpr int kMaxV1Depth = 128;
 constexpr std::string_view kNodeModules = "node_modules/";
-
-// True when brackets nest deeper than `limit` (strings skipped). Checked before
-// parsing so hostile input costs one linear pass and nothing more.
-bool json_too_deep(std::string_view text, int limit) {
-  int depth = 0;
-  bool in_string = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      if (++depth > limit) return true;
-    } else if (c == '}' || c == ']') {
-      --depth;
-    }
-  }
-  return false;
-}
-
-std::optional<json> parse_json(std::string_view text, FileResult& out) {
-  if (json_too_deep(text, kMaxJsonDepth)) {
-    out.warnings.push_back("npm: JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels; file skipped");
-    return std::nullopt;
-  }
-  json doc = json::parse(text.begin(), text.end(), nullptr, false);
-  if (doc.is_discarded()) {
-    out.warnings.push_back("npm: invalid JSON; file skipped");
-    return std::nullopt;
-  }
-  return doc;
-}
-
-const json* member(const json& obj, const char* key) {
-  if (!obj.is_object()) return nullptr;
-  auto it = obj.find(key);
-  return it == obj.end() ? nullptr : &*it;
-}
-
-std::string string_member(const json& obj, const char* key) {
-  const json* v = member(obj, key);
-  return v && v->is_string() ? v->get<std::string>() : std::string();
-}
-
-bool true_member(const json& obj, const char* key) {
-  const json* v = member(obj, key);
-  return v && v->is_boolean() && v->get<bool>();
-}
 
 // One license value: "MIT", or the legacy {"type": "MIT", "url": ...}.
 void add_license(const json& v, std::vector<std::string>& out) {
@@ -246,7 +200,7 @@ void read_packages(const json& packages, Collector& pkgs) {
 }
 
 void read_lockfile(const FileInfo& file, std::string_view content, FileResult& out) {
-  std::optional<json> doc = parse_json(content, out);
+  std::optional<json> doc = json_fields::parse(content, kMaxJsonDepth, "npm", out);
   if (!doc) return;
   if (!doc->is_object()) {
     out.warnings.push_back("npm: lockfile is not a JSON object");
@@ -279,7 +233,7 @@ void read_lockfile(const FileInfo& file, std::string_view content, FileResult& o
 }
 
 void read_manifest(const FileInfo& file, std::string_view content, FileResult& out) {
-  std::optional<json> doc = parse_json(content, out);
+  std::optional<json> doc = json_fields::parse(content, kMaxJsonDepth, "npm", out);
   if (!doc) return;
   if (!doc->is_object()) {
     out.warnings.push_back("npm: package.json is not a JSON object");

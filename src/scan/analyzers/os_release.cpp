@@ -19,6 +19,7 @@
 
 #include "scan/analyzer.h"
 #include "scan/analyzers/analyzers.h"
+#include "scan/analyzers/json_fields.h"
 #include "scan/os_release.h"
 
 namespace portcullis::scan {
@@ -288,13 +289,10 @@ void analyze_ua_status(std::string_view content, FileResult& out) {
     out.warnings.push_back("ubuntu-advantage status is not a JSON object");
     return;
   }
-  auto services = doc.find("services");
-  if (services == doc.end() || !services->is_array()) return;
+  const nlohmann::json* services = json_fields::member(doc, "services");
+  if (!services || !services->is_array()) return;
   for (const nlohmann::json& s : *services) {
-    if (!s.is_object()) continue;
-    auto name = s.find("name"), status = s.find("status");
-    if (name == s.end() || status == s.end() || !name->is_string() || !status->is_string()) continue;
-    if (name->get_ref<const std::string&>() == "esm-infra" && status->get_ref<const std::string&>() == "enabled") {
+    if (json_fields::string_member(s, "name") == "esm-infra" && json_fields::string_member(s, "status") == "enabled") {
       OsFact fact;
       fact.extended = true;
       out.os = std::move(fact);

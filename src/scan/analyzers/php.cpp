@@ -20,41 +20,17 @@
 #include <nlohmann/json.hpp>
 
 #include "scan/analyzers/analyzers.h"
+#include "scan/analyzers/json_fields.h"
 
 namespace portcullis::scan {
 namespace {
 
 using nlohmann::json;
+using json_fields::member;
+using json_fields::string_member;
 
 // A lockfile is two levels of arrays of flat objects; anything far deeper is not one.
 constexpr int kMaxJsonDepth = 128;
-
-// True when brackets nest deeper than `limit` (strings skipped), checked
-// before parsing so hostile input costs one linear pass.
-bool json_too_deep(std::string_view text, int limit) {
-  int depth = 0;
-  bool in_string = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      if (++depth > limit) return true;
-    } else if (c == '}' || c == ']') {
-      --depth;
-    }
-  }
-  return false;
-}
-
-const json* member(const json& obj, const char* key) {
-  if (!obj.is_object()) return nullptr;
-  auto it = obj.find(key);
-  return it == obj.end() ? nullptr : &*it;
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -99,17 +75,15 @@ int read_array(const json& arr, const std::set<std::string>& dev_names, bool all
   if (!arr.is_array()) return 1;
   int bad = 0;
   for (const json& pkg : arr) {
-    const json* name = member(pkg, "name");
-    const json* version = member(pkg, "version");
-    if (!name || !version || !name->is_string() || !version->is_string() || name->get<std::string>().empty() ||
-        version->get<std::string>().empty()) {
+    std::string name = string_member(pkg, "name"), version = string_member(pkg, "version");
+    if (name.empty() || version.empty()) {
       ++bad;
       continue;
     }
     Package p;
     p.ecosystem = ecosystem::kComposer;
-    p.name = name->get<std::string>();
-    p.version = version->get<std::string>();
+    p.name = std::move(name);
+    p.version = std::move(version);
     p.licenses = licenses_of(pkg);
     p.path = std::string(file.path);
     if (all_dev || dev_names.count(p.name)) p.properties.emplace_back("dev", "true");
@@ -139,15 +113,9 @@ class PhpAnalyzer final : public Analyzer {
   void analyze(const FileInfo& file, std::string_view content, FileResult& out) const override {
     Kind kind = classify(file.path);
     if (kind == Kind::none) return;
-    if (json_too_deep(content, kMaxJsonDepth)) {
-      out.warnings.push_back("composer: JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels; file skipped");
-      return;
-    }
-    json doc = json::parse(content.begin(), content.end(), nullptr, false);
-    if (doc.is_discarded()) {
-      out.warnings.push_back("composer: invalid JSON; file skipped");
-      return;
-    }
+    std::optional<json> parsed = json_fields::parse(content, kMaxJsonDepth, "composer", out);
+    if (!parsed) return;
+    const json& doc = *parsed;
     int bad = 0;
     const std::set<std::string> none;
     if (kind == Kind::lockfile) {
