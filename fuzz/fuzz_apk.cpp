@@ -3,26 +3,13 @@
 // every package reported must have a name, a version and a source.
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <string_view>
 
 #include "scan/analyzer.h"
 #include "scan/analyzers/analyzers.h"
-
-namespace {
+#include "fuzz_check.h"
 
 using namespace portcullis::scan;
-
-#define FUZZ_CHECK(cond)                                                                  \
-  do {                                                                                    \
-    if (!(cond)) {                                                                        \
-      std::fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__);  \
-      std::abort();                                                                       \
-    }                                                                                     \
-  } while (0)
-
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const auto analyzer = make_apk_analyzer();

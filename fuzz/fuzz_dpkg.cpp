@@ -3,24 +3,15 @@
 // crash", every package reported must have the fields the contract promises.
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <string_view>
 
 #include "scan/analyzer.h"
 #include "scan/analyzers/analyzers.h"
+#include "fuzz_check.h"
 
 namespace {
 
 using namespace portcullis::scan;
-
-#define FUZZ_CHECK(cond)                                                                  \
-  do {                                                                                    \
-    if (!(cond)) {                                                                        \
-      std::fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__);  \
-      std::abort();                                                                       \
-    }                                                                                     \
-  } while (0)
 
 void run(const Analyzer& analyzer, std::string_view path, std::string_view content) {
   FileInfo info{path, content.size(), 0644};

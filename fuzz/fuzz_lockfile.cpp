@@ -9,26 +9,17 @@
 // ecosystem, and bad input is answered with warnings, not exceptions.
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "scan/analyzers/analyzers.h"
+#include "fuzz_check.h"
 
 namespace {
 
 using namespace portcullis::scan;
-
-#define FUZZ_CHECK(cond)                                                                \
-  do {                                                                                  \
-    if (!(cond)) {                                                                      \
-      std::fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
-      std::abort();                                                                     \
-    }                                                                                   \
-  } while (0)
 
 struct Target {
   std::unique_ptr<Analyzer> analyzer;

@@ -5,25 +5,16 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <string_view>
 #include <unordered_set>
 
 #include "core/digest.h"
 #include "oci/manifest.h"
+#include "fuzz_check.h"
 
 namespace {
 
 using namespace portcullis;
-
-#define FUZZ_CHECK(cond)                                                       \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      std::fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
-      std::abort();                                                            \
-    }                                                                          \
-  } while (0)
 
 constexpr std::string_view kContentTypes[] = {
     "",

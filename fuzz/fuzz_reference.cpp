@@ -4,26 +4,17 @@
 // the request path) and the round-trip promises of core/reference.h.
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <regex>
 #include <string>
 #include <string_view>
 
 #include "core/digest.h"
 #include "core/reference.h"
+#include "fuzz_check.h"
 
 namespace {
 
 using namespace portcullis;
-
-#define FUZZ_CHECK(cond)                                                       \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      std::fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
-      std::abort();                                                            \
-    }                                                                          \
-  } while (0)
 
 // OCI Distribution spec 1.1, "Pulling manifests".
 const std::regex& name_regex() {
