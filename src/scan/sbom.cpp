@@ -1,8 +1,7 @@
 // SBOM format names, dispatch to the writers, the table writer, and the
 // small pieces the CycloneDX and SPDX writers share (document time and
 // serial, the image's own purl, SPDX licence knowledge). Those shared pieces
-// live in namespace sbom_detail and are declared again, locally, by the
-// writer files that use them.
+// live in namespace sbom_detail, declared in sbom_detail.h.
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -15,6 +14,7 @@
 
 #include "core/digest.h"
 #include "scan/sbom.h"
+#include "scan/sbom_detail.h"
 
 namespace portcullis::scan {
 
@@ -293,10 +293,6 @@ std::string image_purl(const Inventory& inv) {
 }
 
 }  // namespace sbom_detail
-
-// Defined in sbom_cyclonedx.cpp and sbom_spdx.cpp.
-void write_cyclonedx_json(const Inventory& inventory, const SbomOptions& options, std::ostream& out);
-void write_spdx_json(const Inventory& inventory, const SbomOptions& options, std::ostream& out);
 
 namespace {
 

@@ -19,16 +19,9 @@
 
 #include "scan/purl.h"
 #include "scan/sbom.h"
+#include "scan/sbom_detail.h"
 
 namespace portcullis::scan {
-
-namespace sbom_detail {  // sbom.cpp
-std::optional<std::string> normalize_license_expression(std::string_view text);
-bool is_compound_license(std::string_view text);
-std::string document_timestamp(const SbomOptions& options);
-std::string document_uuid(const SbomOptions& options);
-std::string image_purl(const Inventory& inv);
-}  // namespace sbom_detail
 
 namespace {
 
