@@ -1,10 +1,11 @@
 // Test helpers for the analyzer unit tests: fixture files under
-// shared/fixtures (PORTCULLIS_FIXTURES), one analyzer run on one whole file
-// the way the layer reader runs it, and the packages of a result as
-// (name, version) pairs or looked up by name.
+// shared/fixtures (PORTCULLIS_FIXTURES) and the expected lists beside them,
+// one analyzer run on one whole file the way the layer reader runs it, and
+// the packages of a result as (name, version) pairs or looked up by name.
 #pragma once
 #include <gtest/gtest.h>
 
+#include <cstddef>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -12,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "scan/analyzer.h"
 
@@ -32,6 +34,23 @@ inline std::string read_file(const std::filesystem::path& p) {
 }
 
 inline std::string read_fixture(std::string_view rel) { return read_file(fixture_path(rel)); }
+
+// The rows of a tab-separated expectation file, blank lines and '#' comments
+// skipped. A row without exactly `columns` fields fails an expectation and is
+// left out.
+inline std::vector<std::vector<std::string>> read_tsv(const std::filesystem::path& p, std::size_t columns) {
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream in(read_file(p));
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    std::vector<std::string> cols;
+    std::istringstream fields(line);
+    for (std::string col; std::getline(fields, col, '\t');) cols.push_back(col);
+    EXPECT_EQ(cols.size(), columns) << line;
+    if (cols.size() == columns) rows.push_back(std::move(cols));
+  }
+  return rows;
+}
 
 // Runs `analyzer` on `content` as the file `path`, which it must want whole.
 inline FileResult run_analyzer(const Analyzer& analyzer, std::string_view path, std::string_view content) {

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <filesystem>
 #include <random>
-#include <sstream>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -36,16 +35,7 @@ struct Expected {
 
 Expected read_expected(const fs::path& tsv) {
   Expected e;
-  std::istringstream in(read_file(tsv));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    std::vector<std::string> cols;
-    std::stringstream ss(line);
-    std::string col;
-    while (std::getline(ss, col, '\t')) cols.push_back(col);
-    EXPECT_EQ(cols.size(), 5u) << line;
-    if (cols.size() != 5) continue;
+  for (const std::vector<std::string>& cols : testing::read_tsv(tsv, 5)) {
     if (cols[4] == "INVALID") ++e.invalid;
     else e.ok.emplace_back(cols[0], cols[1], cols[2], cols[3]);
   }

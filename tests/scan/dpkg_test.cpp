@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <map>
 #include <random>
-#include <sstream>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -45,16 +44,7 @@ std::vector<Row> rows_of(const FileResult& r) {
 // is not r(emove)/p(urge) and its state not n(ot-installed)/c(onfig-files).
 std::vector<Row> expected_rows(const fs::path& tsv) {
   std::vector<Row> rows;
-  std::istringstream in(read_file(tsv));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    std::vector<std::string> cols;
-    std::stringstream ss(line);
-    std::string col;
-    while (std::getline(ss, col, '\t')) cols.push_back(col);
-    EXPECT_EQ(cols.size(), 6u) << line;
-    if (cols.size() != 6) continue;
+  for (const std::vector<std::string>& cols : testing::read_tsv(tsv, 6)) {
     const std::string& abbrev = cols[5];
     if (abbrev.size() < 2 || abbrev[0] == 'r' || abbrev[0] == 'p' || abbrev[1] == 'n' || abbrev[1] == 'c') continue;
     rows.emplace_back(cols[0], cols[1], cols[2], cols[3], cols[4]);
