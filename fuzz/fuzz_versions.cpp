@@ -13,6 +13,7 @@
 
 #include "fuzz_check.h"
 #include "vuln/version_scheme.h"
+#include "vuln/versions/npm_range.h"
 
 using namespace portcullis::vuln;
 
@@ -47,12 +48,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check_scheme(deb_scheme(), a, b);
   check_scheme(rpm_scheme(), a, b);
   check_scheme(apk_scheme(), a, b);
-  // The other schemes declared in version_scheme.h join here as their files
-  // land in src/vuln/versions/ (another engineer's work):
-  //   check_scheme(semver_scheme(), a, b);  // versions/semver.cpp
-  //   check_scheme(pep440_scheme(), a, b);  // versions/pep440.cpp
-  //   check_scheme(maven_scheme(), a, b);   // versions/maven.cpp
-  //   check_scheme(gem_scheme(), a, b);     // versions/gem.cpp
-  //   check_scheme(go_scheme(), a, b);      // versions/go.cpp
+  check_scheme(semver_scheme(), a, b);
+  check_scheme(pep440_scheme(), a, b);
+  check_scheme(maven_scheme(), a, b);
+  check_scheme(gem_scheme(), a, b);
+  check_scheme(go_scheme(), a, b);
+  check_scheme(nuget_scheme(), a, b);
+  check_scheme(packagist_scheme(), a, b);
+  // npm ranges: a as the range, b as the version; any answer, no crash.
+  (void)npm::satisfies(a, b, {});
+  (void)npm::satisfies(a, b, {true, true});
   return 0;
 }

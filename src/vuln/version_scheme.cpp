@@ -38,8 +38,8 @@ const VersionScheme* scheme_for_ecosystem(std::string_view ecosystem) {
       {"golang", go_scheme},
       {"Maven", maven_scheme},
       {"RubyGems", gem_scheme},
-      {"Packagist", detail::packagist_scheme},
-      {"NuGet", detail::nuget_scheme},
+      {"Packagist", packagist_scheme},
+      {"NuGet", nuget_scheme},
       {"Hex", semver_scheme},
   }};
   for (const auto& [name, get] : kTable)

@@ -37,5 +37,7 @@ const VersionScheme& pep440_scheme();   // versions/pep440.cpp
 const VersionScheme& maven_scheme();    // versions/maven.cpp
 const VersionScheme& gem_scheme();      // versions/gem.cpp
 const VersionScheme& go_scheme();       // versions/go.cpp (semver with v prefix, +incompatible, pseudo-versions)
+const VersionScheme& nuget_scheme();    // versions/semver.cpp (up to four numbers, case-insensitive labels)
+const VersionScheme& packagist_scheme();  // versions/packagist.cpp (PHP version_compare)
 
 }  // namespace portcullis::vuln

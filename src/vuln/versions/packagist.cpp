@@ -71,11 +71,9 @@ class PackagistScheme final : public VersionScheme {
 
 }  // namespace
 
-namespace detail {
 const VersionScheme& packagist_scheme() {
   static const PackagistScheme s;
   return s;
 }
-}  // namespace detail
 
 }  // namespace portcullis::vuln

@@ -197,11 +197,9 @@ const VersionScheme& semver_scheme() {
   return s;
 }
 
-namespace detail {
 const VersionScheme& nuget_scheme() {
   static const NugetScheme s;
   return s;
 }
-}  // namespace detail
 
 }  // namespace portcullis::vuln

@@ -39,9 +39,4 @@ inline int compare_digits(std::string_view a, std::string_view b) {
 
 inline int sign(int c) { return c < 0 ? -1 : (c > 0 ? 1 : 0); }
 
-// Schemes that have no slot in version_scheme.h because they are reached only
-// through scheme_for_ecosystem().
-const VersionScheme& nuget_scheme();      // versions/semver.cpp
-const VersionScheme& packagist_scheme();  // versions/packagist.cpp
-
 }  // namespace portcullis::vuln::detail
