@@ -149,15 +149,7 @@ core::Result<void> parse_secdb(std::string_view text, const AdvisorySink& sink, 
     } else {
       return core::make_error(core::ErrorCode::InvalidArgument, "alpine secdb JSON: neither packages nor a package");
     }
-    for (const Advisory& adv : fs.advisories) {
-      auto r = sink(adv);
-      if (!r) {
-        sink_failed = true;
-        return r.error();
-      }
-      ++stats.records;
-    }
-    return {};
+    return ji::emit(fs.advisories, sink, stats, sink_failed);
   } catch (const std::exception& e) {
     return core::make_error(core::ErrorCode::Internal, std::string("alpine secdb JSON: ") + e.what());
   } catch (...) {
@@ -209,20 +201,9 @@ core::Result<void> parse_alpine_secdb(std::string_view json, const AdvisorySink&
 }
 
 core::Result<ImportStats> import_alpine_secdb(const std::string& path, const AdvisorySink& sink) {
-  auto files = ji::list_files(path, ".json");
-  if (!files) return files.error();
-  ImportStats stats;
-  const bool single = files->size() == 1 && (*files)[0] == path;
-  for (const std::string& file : *files) {
-    auto text = ji::read_file(file);
-    bool sink_failed = false;
-    core::Result<void> r = text ? parse_secdb(*text, sink, stats, sink_failed) : core::Result<void>(text.error());
-    if (r) continue;
-    if (single || sink_failed) return core::make_error(r.error().code, file + ": " + r.error().message);
-    ++stats.skipped;
-    ji::warn(stats, file + ": " + r.error().message);
-  }
-  return stats;
+  return ji::import_files(path, [&](std::string_view text, ImportStats& stats, bool& sink_failed) {
+    return parse_secdb(text, sink, stats, sink_failed);
+  });
 }
 
 }  // namespace portcullis::vuln

@@ -153,15 +153,7 @@ core::Result<void> parse_tracker(std::string_view text, const AdvisorySink& sink
         }
       }
     }
-    for (const Advisory& adv : advisories) {
-      auto r = sink(adv);
-      if (!r) {
-        sink_failed = true;
-        return r.error();
-      }
-      ++stats.records;
-    }
-    return {};
+    return ji::emit(advisories, sink, stats, sink_failed);
   } catch (const std::exception& e) {
     return core::make_error(core::ErrorCode::Internal, std::string("debian tracker JSON: ") + e.what());
   } catch (...) {
@@ -177,22 +169,9 @@ core::Result<void> parse_debian_tracker(std::string_view text, const AdvisorySin
 }
 
 core::Result<ImportStats> import_debian_tracker(const std::string& path, const AdvisorySink& sink) {
-  auto files = ji::list_files(path, ".json");
-  if (!files) return files.error();
-  ImportStats stats;
-  const bool single = files->size() == 1 && (*files)[0] == path;
-  for (const std::string& file : *files) {
-    auto text = ji::read_file(file);
-    bool sink_failed = false;
-    core::Result<void> r = text ? parse_tracker(*text, sink, stats, sink_failed) : core::Result<void>(text.error());
-    if (r) continue;
-    // A sink failure always stops; in a directory, one unreadable file is skipped.
-    if (single || sink_failed)
-      return core::make_error(r.error().code, file + ": " + r.error().message);
-    ++stats.skipped;
-    ji::warn(stats, file + ": " + r.error().message);
-  }
-  return stats;
+  return ji::import_files(path, [&](std::string_view text, ImportStats& stats, bool& sink_failed) {
+    return parse_tracker(text, sink, stats, sink_failed);
+  });
 }
 
 }  // namespace portcullis::vuln

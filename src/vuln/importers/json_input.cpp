@@ -109,6 +109,45 @@ const nlohmann::json* get_array(const nlohmann::json& obj, const char* key) {
   return it != obj.end() && it->is_array() ? &*it : nullptr;
 }
 
+std::string string_or_empty(const nlohmann::json& obj, const char* key) {
+  const std::string* s = get_string(obj, key);
+  return s ? *s : "";
+}
+
+void add_unique(std::vector<std::string>& v, const std::string& s) {
+  if (!s.empty() && std::find(v.begin(), v.end(), s) == v.end()) v.push_back(s);
+}
+
+core::Result<void> emit(const std::vector<Advisory>& advisories, const AdvisorySink& sink, ImportStats& stats,
+                        bool& sink_failed) {
+  for (const Advisory& adv : advisories) {
+    auto r = sink(adv);
+    if (!r) {
+      sink_failed = true;
+      return r.error();
+    }
+    ++stats.records;
+  }
+  return {};
+}
+
+core::Result<ImportStats> import_files(const std::string& path, const FileParser& parse) {
+  auto files = list_files(path, ".json");
+  if (!files) return files.error();
+  ImportStats stats;
+  const bool single = files->size() == 1 && (*files)[0] == path;
+  for (const std::string& file : *files) {
+    auto text = read_file(file);
+    bool sink_failed = false;
+    core::Result<void> r = text ? parse(*text, stats, sink_failed) : core::Result<void>(text.error());
+    if (r) continue;
+    if (single || sink_failed) return make_error(r.error().code, file + ": " + r.error().message);
+    ++stats.skipped;
+    warn(stats, file + ": " + r.error().message);
+  }
+  return stats;
+}
+
 void warn(ImportStats& stats, std::string message) {
   if (stats.warnings.size() < kMaxWarnings) stats.warnings.push_back(std::move(message));
 }

@@ -9,6 +9,7 @@
 // the wrong type, so importers can treat every field as optional.
 #pragma once
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,6 +45,26 @@ core::Result<std::vector<std::string>> list_files(const std::string& path, std::
 const std::string* get_string(const nlohmann::json& obj, const char* key);
 const nlohmann::json* get_object(const nlohmann::json& obj, const char* key);
 const nlohmann::json* get_array(const nlohmann::json& obj, const char* key);
+
+// The string at `key`, or "" (see get_string).
+std::string string_or_empty(const nlohmann::json& obj, const char* key);
+
+// Appends `s` to `v` unless empty or already there.
+void add_unique(std::vector<std::string>& v, const std::string& s);
+
+// Hands each advisory to the sink, counting records; stops at the first refusal
+// (sets `sink_failed` and returns the sink's Error).
+core::Result<void> emit(const std::vector<Advisory>& advisories, const AdvisorySink& sink, ImportStats& stats,
+                        bool& sink_failed);
+
+// Parses one file's text into the sink; sets `sink_failed` when the sink refused a record.
+using FileParser = std::function<core::Result<void>(std::string_view text, ImportStats& stats, bool& sink_failed)>;
+
+// The importers' shared file policy: every "*.json" file of `path` (see
+// list_files) through `parse`. A single file that cannot be read or parsed is
+// the Error; in a directory such a file is skipped with a warning and the
+// rest imported. A sink failure always stops the import.
+core::Result<ImportStats> import_files(const std::string& path, const FileParser& parse);
 
 // Appends a warning while fewer than kMaxWarnings are kept.
 void warn(ImportStats& stats, std::string message);
