@@ -1,5 +1,6 @@
 // portcullis: one binary, many roles. `serve` runs the registry; `gc` removes
-// unreferenced data; `sbom` lists an image's packages; later: scan, db, admission.
+// unreferenced data; `sbom` lists an image's packages; `scan` reports their vulnerabilities from
+// the advisory database that `db build` makes; later: admission.
 #include <csignal>
 #include <iostream>
 
@@ -39,24 +40,53 @@ int main(int argc, char** argv) {
   gc_cmd->add_option("--upload-grace", gc.upload_grace, "keep uploads idle for less than this (default 24h)");
   gc_cmd->add_flag("--dry-run", gc.dry_run, "only report what would be removed");
 
+  // The image options of the commands that read an image (sbom, scan).
+  auto add_image_options = [](CLI::App* sub, app::ImageOptions& o) {
+    sub->add_option("image", o.image,
+                    "oci:DIR[:TAG], docker-archive:FILE[:REF], dir:ROOTFS, docker://HOST/NAME:TAG|@DIGEST, "
+                    "or registry:NAME:TAG|@DIGEST (an image in this registry's --data directory)")
+        ->required();
+    sub->add_option("--platform", o.platform, "OS/ARCH[/VARIANT] to pick from a multi-platform image (default: this host's)");
+    sub->add_option("--creds", o.creds, "USER:PASSWORD for the registry")->envname("PORTCULLIS_CREDS");
+    sub->add_option("--authfile", o.auth_file, "docker config.json / containers auth.json to read credentials from");
+    sub->add_option("--tls-verify", o.tls_verify, "verify the registry's TLS certificate (default true)");
+    sub->add_flag("--plain-http", o.plain_http, "talk to the registry over http://");
+    sub->add_option("--data", o.data_dir, "the registry's data directory, for registry:NAME:TAG (default ./data)")
+        ->envname("PORTCULLIS_DATA");
+    sub->add_option("--cache-dir", o.cache_dir, "where layer results are kept (default ~/.cache/portcullis)");
+    sub->add_flag("--no-cache", o.no_cache, "read every layer, store nothing");
+    sub->add_flag("--quiet,-q", o.quiet, "no progress display or warnings");
+  };
+
   app::SbomCommand sbom;
   auto* sbom_cmd = cli.add_subcommand("sbom", "list every package in an image (table, JSON, CycloneDX or SPDX)");
-  sbom_cmd->add_option("image", sbom.image,
-                       "oci:DIR[:TAG], docker-archive:FILE[:REF], dir:ROOTFS, docker://HOST/NAME:TAG|@DIGEST, "
-                       "or registry:NAME:TAG|@DIGEST (an image in this registry's --data directory)")
-      ->required();
+  add_image_options(sbom_cmd, sbom.image);
   sbom_cmd->add_option("--format,-f", sbom.format, "table (default), json, cyclonedx-json, spdx-json");
   sbom_cmd->add_option("--output,-o", sbom.output, "write to this file instead of standard output");
-  sbom_cmd->add_option("--platform", sbom.platform, "OS/ARCH[/VARIANT] to pick from a multi-platform image (default: this host's)");
-  sbom_cmd->add_option("--creds", sbom.creds, "USER:PASSWORD for the registry")->envname("PORTCULLIS_CREDS");
-  sbom_cmd->add_option("--authfile", sbom.auth_file, "docker config.json / containers auth.json to read credentials from");
-  sbom_cmd->add_option("--tls-verify", sbom.tls_verify, "verify the registry's TLS certificate (default true)");
-  sbom_cmd->add_flag("--plain-http", sbom.plain_http, "talk to the registry over http://");
-  sbom_cmd->add_option("--data", sbom.data_dir, "the registry's data directory, for registry:NAME:TAG (default ./data)")
-      ->envname("PORTCULLIS_DATA");
-  sbom_cmd->add_option("--cache-dir", sbom.cache_dir, "where layer results are kept (default ~/.cache/portcullis)");
-  sbom_cmd->add_flag("--no-cache", sbom.no_cache, "read every layer, store nothing");
-  sbom_cmd->add_flag("--quiet,-q", sbom.quiet, "no progress display or warnings");
+
+  app::ScanCommand scan;
+  auto* scan_cmd = cli.add_subcommand("scan", "report an image's vulnerabilities; exit 1 at or above --fail-on");
+  add_image_options(scan_cmd, scan.image);
+  scan_cmd->add_option("--db", scan.db, "advisory database (default $PORTCULLIS_DB, else <cache dir>/advisories.db)")
+      ->envname("PORTCULLIS_DB");
+  scan_cmd->add_option("--fail-on", scan.fail_on, "negligible, low, medium, high or critical: exit 1 when a finding at or above it remains");
+  scan_cmd->add_flag("--ignore-unfixed", scan.ignore_unfixed, "leave out findings with no fixed version");
+  scan_cmd->add_option("--ignore-file", scan.ignore_file, "advisory ids to leave out: `ID [exp:YYYY-MM-DD] [# reason]` per line");
+  scan_cmd->add_option("--format,-f", scan.format, "table (default) or json");
+  scan_cmd->add_option("--output,-o", scan.output, "write to this file instead of standard output");
+
+  app::DbBuildCommand db_build;
+  auto* db_cmd = cli.add_subcommand("db", "the advisory database");
+  db_cmd->require_subcommand(1);
+  auto* db_build_cmd = db_cmd->add_subcommand("build", "build a database from advisory feeds");
+  db_build_cmd->add_option("--source", db_build.sources,
+                           "KIND=PATH, KIND one of osv, debian-tracker, alpine-secdb, redhat-csaf (repeatable)")
+      ->required();
+  db_build_cmd->add_option("--output,-o", db_build.output, "the database file to write")->required();
+  std::string db_info_path;
+  auto* db_info_cmd = db_cmd->add_subcommand("info", "what a database holds");
+  db_info_cmd->add_option("--db", db_info_path, "advisory database (default $PORTCULLIS_DB, else <cache dir>/advisories.db)")
+      ->envname("PORTCULLIS_DB");
 
   try {
     cli.parse(argc, argv);
@@ -65,6 +95,9 @@ int main(int argc, char** argv) {
   }
 
   if (sbom_cmd->parsed()) return app::run_sbom(sbom);
+  if (scan_cmd->parsed()) return app::run_scan(scan);
+  if (db_build_cmd->parsed()) return app::run_db_build(db_build);
+  if (db_info_cmd->parsed()) return app::run_db_info(db_info_path);
 
   app::Config config;
   if (!config_file.empty()) {
