@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "version_vectors.h"
 #include "vuln/version_scheme.h"
 
 namespace fs = std::filesystem;
@@ -21,44 +22,9 @@ namespace {
 
 const fs::path kDir = fs::path(PORTCULLIS_FIXTURES) / "version";
 
-struct Vector {
-  std::string a, b;
-  int want;  // -1, 0, 1
-  std::string where;
-};
-
-// Data lines: not empty, not whitespace only, not starting with '#'.
-std::vector<std::string> data_lines(const fs::path& p) {
-  std::ifstream in(p);
-  EXPECT_TRUE(in) << p;
-  std::vector<std::string> out;
-  for (std::string line; std::getline(in, line);) {
-    if (line.find_first_not_of(" \t\r") == std::string::npos || line[0] == '#') continue;
-    out.push_back(line);
-  }
-  return out;
-}
-
-int op_sign(const std::string& op) {
-  if (op == "<") return -1;
-  if (op == "=") return 0;
-  if (op == ">") return 1;
-  ADD_FAILURE() << "unknown operator " << op;
-  return 2;
-}
-
-// "a op b" (osv-scalibr).
-std::vector<Vector> read_op_file(const fs::path& p) {
-  std::vector<Vector> out;
-  for (const auto& line : data_lines(p)) {
-    std::istringstream fields(line);
-    std::string a, op, b, extra;
-    fields >> a >> op >> b;
-    EXPECT_FALSE(fields >> extra) << line;
-    out.push_back({a, b, op_sign(op), p.filename().string() + ": " + line});
-  }
-  return out;
-}
+using Vector = portcullis::vuln::testing::OpVector;
+using portcullis::vuln::testing::data_lines;
+using portcullis::vuln::testing::read_op_file;
 
 // Whitespace- or TAB-separated "a b n" with n in {-1, 0, 1}.
 std::vector<Vector> read_numeric_file(const fs::path& p) {

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "version_vectors.h"
 #include "vuln/version_scheme.h"
 
 namespace fs = std::filesystem;
@@ -33,42 +34,11 @@ namespace {
 
 const fs::path kDir = fs::path(PORTCULLIS_FIXTURES) / "version";
 
-std::vector<std::string> data_lines(const fs::path& p) {
-  std::ifstream in(p);
-  EXPECT_TRUE(in) << p;
-  std::vector<std::string> out;
-  for (std::string line; std::getline(in, line);) {
-    if (line.find_first_not_of(" \t\r") == std::string::npos || line[0] == '#') continue;
-    out.push_back(line);
-  }
-  return out;
-}
+using Vector = portcullis::vuln::testing::OpVector;
+using portcullis::vuln::testing::data_lines;
 
-struct Vector {
-  std::string a, b;
-  int want;
-  std::string where;
-};
-
-int op_sign(const std::string& op) {
-  if (op == "<") return -1;
-  if (op == "=" || op == "==") return 0;
-  if (op == ">") return 1;
-  ADD_FAILURE() << "unknown operator " << op;
-  return 2;
-}
-
-std::vector<Vector> read_op_file(const fs::path& p) {
-  std::vector<Vector> out;
-  for (const auto& line : data_lines(p)) {
-    std::istringstream fields(line);
-    std::string a, op, b, extra;
-    fields >> a >> op >> b;
-    EXPECT_FALSE(fields >> extra) << line;
-    out.push_back({a, b, op_sign(op), p.filename().string() + ": " + line});
-  }
-  return out;
-}
+// rpm's vectors also spell equality "==".
+std::vector<Vector> read_op_file(const fs::path& p) { return portcullis::vuln::testing::read_op_file(p, true); }
 
 // TAB-separated "a<TAB>b<TAB>n"; fields may be empty.
 std::vector<Vector> read_tsv(const fs::path& p) {

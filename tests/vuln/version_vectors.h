@@ -2,6 +2,9 @@
 // Every data line is returned, so tests can assert that the number of lines
 // they checked equals the number of lines the file holds.
 #pragma once
+#include <gtest/gtest.h>
+
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -10,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "vuln/version_scheme.h"
 #include "vuln/versions/npm_range.h"
 
 namespace portcullis::vuln::testing {
@@ -119,5 +123,73 @@ inline npm::Options npm_options(const nlohmann::json& c, std::size_t idx) {
 }
 
 inline int sgn(int v) { return v < 0 ? -1 : (v > 0 ? 1 : 0); }
+
+// Checks one osv-scalibr line both ways. Fatal if `s` cannot compare it, so
+// callers wrap it in ASSERT_NO_FATAL_FAILURE to stop at the first such line.
+inline void expect_cmp(const VersionScheme& s, const std::string& rel, const CmpLine& c) {
+  auto r = s.compare(c.a, c.b);
+  ASSERT_TRUE(r) << rel << ":" << c.line << ": " << c.a << " vs " << c.b;
+  EXPECT_EQ(sgn(*r), c.want) << rel << ":" << c.line << ": " << c.a << " vs " << c.b;
+  EXPECT_EQ(sgn(*s.compare(c.b, c.a)), -c.want) << rel << ":" << c.line;
+}
+
+// Every line of the file was well-formed and checked, and there were `expected`.
+inline void expect_whole_file(const CmpFile& f, int checked, int expected) {
+  EXPECT_EQ(f.malformed, 0);
+  EXPECT_EQ(checked, f.data_lines);
+  EXPECT_EQ(checked, expected);
+}
+
+// An osv-scalibr vector file that `s` must order entirely as the file says.
+inline void run_cmp_file(const VersionScheme& s, const std::string& rel, int expected) {
+  auto f = read_cmp_file(rel);
+  int checked = 0;
+  for (const auto& c : f.cases) {
+    ASSERT_NO_FATAL_FAILURE(expect_cmp(s, rel, c));
+    ++checked;
+  }
+  expect_whole_file(f, checked, expected);
+}
+
+// The dpkg / rpm vector files, read by path; `where` names file and line.
+struct OpVector {
+  std::string a, b;
+  int want;  // -1, 0, 1
+  std::string where;
+};
+
+// Data lines: not empty, not whitespace only, not starting with '#'.
+inline std::vector<std::string> data_lines(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  EXPECT_TRUE(in) << p;
+  std::vector<std::string> out;
+  for (std::string line; std::getline(in, line);) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos || line[0] == '#') continue;
+    out.push_back(line);
+  }
+  return out;
+}
+
+// "<", "=", ">" (and "==" where `double_equals`); anything else is a failure.
+inline int op_sign(const std::string& op, bool double_equals) {
+  if (op == "<") return -1;
+  if (op == "=" || (double_equals && op == "==")) return 0;
+  if (op == ">") return 1;
+  ADD_FAILURE() << "unknown operator " << op;
+  return 2;
+}
+
+// "a op b" (osv-scalibr).
+inline std::vector<OpVector> read_op_file(const std::filesystem::path& p, bool double_equals = false) {
+  std::vector<OpVector> out;
+  for (const auto& line : data_lines(p)) {
+    std::istringstream fields(line);
+    std::string a, op, b, extra;
+    fields >> a >> op >> b;
+    EXPECT_FALSE(fields >> extra) << line;
+    out.push_back({a, b, op_sign(op, double_equals), p.filename().string() + ": " + line});
+  }
+  return out;
+}
 
 }  // namespace portcullis::vuln::testing
