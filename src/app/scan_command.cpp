@@ -9,6 +9,7 @@
 #include "app/image_inventory.h"
 #include "app/meta_layer_cache.h"
 #include "app/output_file.h"
+#include "core/time.h"
 #include "scan/sources/file_reader.h"
 #include "vuln/advisory_db.h"
 #include "vuln/ignore_rules.h"
@@ -16,19 +17,6 @@
 #include "vuln/report.h"
 
 namespace portcullis::app {
-namespace {
-
-std::string today_utc() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
-}
-
-}  // namespace
-
 std::string default_db_path() {
   return default_cache_dir() + "/advisories.db";
 }
@@ -85,7 +73,7 @@ int run_scan(const ScanCommand& cmd) {
   report.db = (*db)->info();
   report.warnings = inventory.warnings;
   report.warnings.insert(report.warnings.end(), matched->warnings.begin(), matched->warnings.end());
-  const std::string today = today_utc();
+  const std::string today = core::utc_date(std::time(nullptr));
   for (vuln::Finding& f : matched->findings) {
     std::string reason;
     for (const vuln::IgnoreRule& rule : rules) {

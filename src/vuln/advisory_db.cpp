@@ -27,6 +27,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "core/time.h"
+
 namespace portcullis::vuln {
 namespace {
 
@@ -111,15 +113,6 @@ core::Error db_error(sqlite3* db, const std::string& what) {
   return make_error(code, what + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
 }
 
-std::string now_rfc3339() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 constexpr const char* kSchema =
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
     "CREATE TABLE advisories(id TEXT PRIMARY KEY, source TEXT, severity TEXT, title TEXT, description TEXT,"
@@ -200,7 +193,7 @@ class Writer final : public AdvisoryDbWriter {
     if (!db_) return make_error(ErrorCode::Internal, "advisory database: writer already committed or failed");
     DbInfo info;
     info.schema_version = kSchemaVersion;
-    info.built_at = now_rfc3339();
+    info.built_at = core::utc_rfc3339(std::time(nullptr));
     info.sources = sources_;
     auto count = [&](const char* sql, std::size_t& out) {
       Stmt s;
