@@ -9,6 +9,7 @@
 #include <map>
 #include <string>
 
+#include "vuln_test_support.h"
 #include "vuln/importers.h"
 #include "vuln/importers/alpine_secdb.h"
 
@@ -17,27 +18,10 @@ namespace {
 
 const std::string kDir = std::string(PORTCULLIS_FIXTURES) + "/vulndata/alpine-secdb";
 
-struct Collected {
-  std::map<std::string, Advisory> by_id;
-  std::size_t entries = 0;
-  AdvisorySink sink() {
-    return [this](const Advisory& a) -> core::Result<void> {
-      by_id[a.id] = a;
-      entries += a.affected.size();
-      return {};
-    };
-  }
-};
+using testing::Collected;
+using testing::find;
 
-const AffectedPackage* find(const Advisory& a, std::string_view eco, std::string_view pkg) {
-  for (const auto& p : a.affected)
-    if (p.ecosystem == eco && p.package == pkg) return &p;
-  return nullptr;
-}
-
-bool has_alias(const Advisory& a, std::string_view alias) {
-  return std::find(a.aliases.begin(), a.aliases.end(), alias) != a.aliases.end();
-}
+bool has_alias(const Advisory& a, std::string_view alias) { return testing::has(a.aliases, alias); }
 
 struct FixtureCount {
   const char* file;

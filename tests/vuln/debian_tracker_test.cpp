@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 
+#include "vuln_test_support.h"
 #include "vuln/importers.h"
 #include "vuln/importers/debian_tracker.h"
 
@@ -15,21 +16,8 @@ namespace {
 
 const std::string kDir = std::string(PORTCULLIS_FIXTURES) + "/vulndata/debian";
 
-struct Collected {
-  std::map<std::string, Advisory> by_id;
-  AdvisorySink sink() {
-    return [this](const Advisory& a) -> core::Result<void> {
-      by_id[a.id] = a;
-      return {};
-    };
-  }
-};
-
-const AffectedPackage* find(const Advisory& a, std::string_view eco, std::string_view pkg) {
-  for (const auto& p : a.affected)
-    if (p.ecosystem == eco && p.package == pkg) return &p;
-  return nullptr;
-}
+using testing::Collected;
+using testing::find;
 
 TEST(DebianTracker, CodenamesMapToMajors) {
   EXPECT_EQ(debian_ecosystem_for_codename("jessie"), "debian:8");

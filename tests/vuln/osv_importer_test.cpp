@@ -8,6 +8,7 @@
 #include <fstream>
 #include <map>
 
+#include "vuln_test_support.h"
 #include "vuln/importers.h"
 #include "vuln/importers/osv.h"
 
@@ -37,11 +38,7 @@ Collected import(const fs::path& p) {
   return c;
 }
 
-const AffectedPackage* find(const Advisory& a, const std::string& eco, const std::string& name, std::size_t nth = 0) {
-  for (const auto& p : a.affected)
-    if (p.ecosystem == eco && p.package == name && nth-- == 0) return &p;
-  return nullptr;
-}
+using portcullis::vuln::testing::find;
 
 TEST(OsvImporter, EveryFixtureFolderImports) {
   // folder -> {records, skipped}. chainguard/all.json is an index of ids, not

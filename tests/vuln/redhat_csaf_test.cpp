@@ -9,6 +9,7 @@
 #include <map>
 #include <string>
 
+#include "vuln_test_support.h"
 #include "vuln/importers.h"
 #include "vuln/importers/redhat_csaf.h"
 
@@ -17,25 +18,9 @@ namespace {
 
 const std::string kDir = std::string(PORTCULLIS_FIXTURES) + "/vulndata/redhat";
 
-struct Collected {
-  std::map<std::string, Advisory> by_id;
-  std::size_t entries = 0;
-  AdvisorySink sink() {
-    return [this](const Advisory& a) -> core::Result<void> {
-      by_id[a.id] = a;
-      entries += a.affected.size();
-      return {};
-    };
-  }
-};
-
-const AffectedPackage* find(const Advisory& a, std::string_view eco, std::string_view pkg) {
-  for (const auto& p : a.affected)
-    if (p.ecosystem == eco && p.package == pkg) return &p;
-  return nullptr;
-}
-
-bool has(const std::vector<std::string>& v, std::string_view s) { return std::find(v.begin(), v.end(), s) != v.end(); }
+using testing::Collected;
+using testing::find;
+using testing::has;
 
 struct FixtureCount {
   const char* file;
