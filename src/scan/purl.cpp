@@ -9,6 +9,7 @@
 //   as the purl rpm type (and Trivy, syft) do.
 // - deb: the version stays the complete dpkg version, epoch included, with
 //   ':' percent-encoded, because that is the string dpkg compares.
+#include "core/text.h"
 #include "scan/purl.h"
 
 #include <algorithm>
@@ -44,11 +45,6 @@ std::string encode(std::string_view s, std::string_view keep = {}) {
   return out;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
 
 struct Parts {
   std::string type;
@@ -129,12 +125,12 @@ std::string make_purl(const Package& pkg, const OsRelease& os) {
     if (epoch != "0") p.qualifiers["epoch"] = epoch;  // epoch 0 is the default; rpm omits it too
   } else if (eco == ecosystem::kNpm) {
     p.type = "npm";
-    std::string name = lower(pkg.name);
+    std::string name = core::ascii_lower(pkg.name);
     if (!name.empty() && name[0] == '@') std::tie(p.ns, p.name) = split_last(name, '/');
     else p.name = name;
   } else if (eco == ecosystem::kPypi) {
     p.type = "pypi";
-    p.name = lower(pkg.name);
+    p.name = core::ascii_lower(pkg.name);
     std::replace(p.name.begin(), p.name.end(), '_', '-');
   } else if (eco == ecosystem::kGo) {
     p.type = "golang";
@@ -148,7 +144,7 @@ std::string make_purl(const Package& pkg, const OsRelease& os) {
     p.type = "gem";
   } else if (eco == ecosystem::kComposer) {
     p.type = "composer";
-    std::tie(p.ns, p.name) = split_last(lower(pkg.name), '/');
+    std::tie(p.ns, p.name) = split_last(core::ascii_lower(pkg.name), '/');
   } else {
     p.type = "generic";
   }

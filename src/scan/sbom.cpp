@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "core/text.h"
 #include "core/digest.h"
 #include "scan/sbom.h"
 #include "scan/sbom_detail.h"
@@ -55,24 +56,19 @@ constexpr std::array kExceptionIds = {
     "Qt-LGPL-exception-1.1", "u-boot-exception-2.0", "Universal-FOSS-exception-1.0", "WxWindows-exception-3.1",
 };
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-           return std::tolower(x) == std::tolower(y);
-         });
-}
 
 template <std::size_t N>
 std::optional<std::string> find_id(const std::array<const char*, N>& table, std::string_view id) {
   // SPDX ids match case-insensitively; the list's spelling is the canonical one.
   for (const char* known : table)
-    if (iequals(known, id)) return std::string(known);
+    if (core::iequals_ascii(known, id)) return std::string(known);
   return std::nullopt;
 }
 
 std::optional<std::string> canonical_license_id(std::string_view id) { return find_id(kLicenseIds, id); }
 
 bool is_license_ref(std::string_view s) {
-  if (s.size() <= 11 || !iequals(s.substr(0, 11), "LicenseRef-")) return false;
+  if (s.size() <= 11 || !core::iequals_ascii(s.substr(0, 11), "LicenseRef-")) return false;
   return std::all_of(s.begin() + 11, s.end(), [](unsigned char c) { return std::isalnum(c) || c == '.' || c == '-'; });
 }
 
@@ -83,7 +79,7 @@ bool is_compound_license(std::string_view text) {
     if (text[i] == '(' || text[i] == ')') return true;
     if (text[i] != ' ') continue;
     for (std::string_view op : {"AND ", "OR ", "WITH "})
-      if (iequals(text.substr(i + 1, op.size()), op)) return true;
+      if (core::iequals_ascii(text.substr(i + 1, op.size()), op)) return true;
   }
   return false;
 }
@@ -121,7 +117,7 @@ class ExpressionParser {
     }
   }
 
-  bool peek(std::string_view op) const { return pos_ < tokens_.size() && iequals(tokens_[pos_], op); }
+  bool peek(std::string_view op) const { return pos_ < tokens_.size() && core::iequals_ascii(tokens_[pos_], op); }
 
   bool parse_or(std::string& out, int depth) {
     if (depth > 32 || !parse_and(out, depth)) return false;
@@ -210,9 +206,7 @@ bool is_uuid(std::string_view s) {
 std::string document_uuid(const SbomOptions& options) {
   std::array<unsigned char, 16> b{};
   if (is_uuid(options.serial)) {
-    std::string out = options.serial;
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-    return out;
+    return core::ascii_lower(options.serial);
   }
   if (!options.serial.empty()) {
     std::string hex = core::Digest::of(core::DigestAlgorithm::Sha256, options.serial).hex();
@@ -275,8 +269,7 @@ std::string image_purl(const Inventory& inv) {
     }
     repo_url = ref;
   }
-  std::string name = ref.substr(ref.rfind('/') == std::string::npos ? 0 : ref.rfind('/') + 1);
-  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::string name = core::ascii_lower(ref.substr(ref.rfind('/') == std::string::npos ? 0 : ref.rfind('/') + 1));
   if (name.empty()) name = "image";
   std::string arch;
   if (auto slash = inv.platform.find('/'); slash != std::string::npos) arch = inv.platform.substr(slash + 1);

@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/text.h"
 #include "scan/analyzer.h"
 #include "scan/analyzers/analyzers.h"
 
@@ -41,16 +42,6 @@ bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -92,7 +83,7 @@ struct Paragraph {
 
   const std::string* get(std::string_view name) const {
     for (const Field& f : fields)
-      if (iequals(f.name, name)) return &f.value;
+      if (core::iequals_ascii(f.name, name)) return &f.value;
     return nullptr;
   }
 };

@@ -32,6 +32,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/text.h"
 #include "scan/analyzers/analyzers.h"
 
 namespace portcullis::scan {
@@ -50,11 +51,6 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-std::string lower(std::string_view s) {
-  std::string r(s);
-  for (char& c : r) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return r;
-}
 
 std::string_view base_name(std::string_view p) {
   auto slash = p.find_last_of('/');
@@ -62,7 +58,7 @@ std::string_view base_name(std::string_view p) {
 }
 
 bool is_archive_name(std::string_view name) {
-  std::string l = lower(base_name(name));
+  std::string l = core::ascii_lower(base_name(name));
   for (const char* ext : {".jar", ".war", ".ear", ".par"})
     if (l.size() > 4 && l.ends_with(ext)) return true;
   return false;

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/text.h"
 #include "scan/analyzers/analyzers.h"
 
 namespace portcullis::scan {
@@ -30,16 +31,6 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
 
 // The header block's fields in order. Lines that are neither "Key: value" nor
 // a continuation are counted in `malformed` and skipped, as a mail reader would.
@@ -74,7 +65,7 @@ std::vector<Field> read_header(std::string_view text, int& malformed) {
 
 const Field* first(const std::vector<Field>& fields, std::string_view key) {
   for (const Field& f : fields)
-    if (iequals(f.key, key) && !f.value.empty()) return &f;
+    if (core::iequals_ascii(f.key, key) && !f.value.empty()) return &f;
   return nullptr;
 }
 
@@ -85,7 +76,7 @@ std::vector<std::string> licenses_of(const std::vector<Field>& fields) {
   std::vector<std::string> out;
   constexpr std::string_view kPrefix = "License :: ";
   for (const Field& f : fields) {
-    if (!iequals(f.key, "Classifier") || !std::string_view(f.value).starts_with(kPrefix)) continue;
+    if (!core::iequals_ascii(f.key, "Classifier") || !std::string_view(f.value).starts_with(kPrefix)) continue;
     std::string_view v = f.value;
     std::size_t sep = v.rfind(" :: ");
     std::string_view last = trim(v.substr(sep + 4));

@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/text.h"
+
 namespace portcullis::scan {
 namespace {
 
@@ -17,11 +19,6 @@ using core::make_error;
 // Auth files are small; anything bigger is not one.
 constexpr std::uintmax_t kMaxAuthFileSize = 4 * 1024 * 1024;
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string env(const char* name) {
   const char* v = std::getenv(name);
@@ -146,7 +143,7 @@ std::string normalize_auth_key(std::string_view key) {
   }
   // Only the host is case-insensitive; repository paths are lower-case anyway.
   auto slash = key.find('/');
-  std::string host = lower(key.substr(0, slash));
+  std::string host = core::ascii_lower(key.substr(0, slash));
   if (host == "index.docker.io" || host == "registry-1.docker.io" || host == "registry.hub.docker.com") host = "docker.io";
   return slash == std::string_view::npos ? host : host + std::string(key.substr(slash));
 }
@@ -247,7 +244,7 @@ std::optional<AuthChallenge> parse_challenge(std::string_view header) {
     if (s.empty() || s.front() != '=') {
       // A new scheme: the previous challenge, if usable, is the answer.
       if (current && (current->scheme == "bearer" || current->scheme == "basic")) return current;
-      current = AuthChallenge{lower(word), {}};
+      current = AuthChallenge{core::ascii_lower(word), {}};
       continue;
     }
     if (!current) return std::nullopt;  // a parameter before any scheme
@@ -274,7 +271,7 @@ std::optional<AuthChallenge> parse_challenge(std::string_view header) {
     } else {
       value = take_token(s);
     }
-    current->params[lower(word)] = std::move(value);
+    current->params[core::ascii_lower(word)] = std::move(value);
   }
   if (current && (current->scheme == "bearer" || current->scheme == "basic")) return current;
   return std::nullopt;

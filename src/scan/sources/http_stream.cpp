@@ -4,6 +4,8 @@
 #include <cstring>
 #include <mutex>
 
+#include "core/text.h"
+
 namespace portcullis::scan {
 namespace {
 
@@ -187,8 +189,7 @@ std::size_t HttpStream::on_header(char* data, std::size_t size, std::size_t coun
   }
   auto colon = line.find(':');
   if (colon == std::string_view::npos) return size * count;
-  std::string name(line.substr(0, colon));
-  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string name = core::ascii_lower(line.substr(0, colon));
   if (name != "content-type" && name != "content-length" && name != "docker-content-digest" &&
       name != "www-authenticate" && name != "location") {
     return size * count;

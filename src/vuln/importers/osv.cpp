@@ -12,6 +12,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "core/text.h"
 #include "scan/os_release.h"
 #include "vuln/importers.h"
 #include "vuln/version_scheme.h"
@@ -66,15 +67,10 @@ bool depth_ok(std::string_view s) {
   return true;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // GHSA's words (and the Red Hat words AlmaLinux/Rocky put in summaries).
 std::string normalise_severity(std::string_view word) {
-  const std::string w = lower(word);
+  const std::string w = core::ascii_lower(word);
   if (w == "low") return "low";
   if (w == "moderate" || w == "medium") return "medium";
   if (w == "high" || w == "important") return "high";
@@ -158,7 +154,7 @@ AffectedPackage parse_affected(const Json& a, const std::string& id, std::vector
 std::string osv_ecosystem_key(std::string_view eco) {
   const auto colon = eco.find(':');
   if (colon == std::string_view::npos) return std::string(eco);
-  const std::string family = lower(eco.substr(0, colon));
+  const std::string family = core::ascii_lower(eco.substr(0, colon));
   std::string_view rest = eco.substr(colon + 1);
   std::string key;
   if (family == "debian" || family == "almalinux") {
